@@ -1,0 +1,5 @@
+import sys
+
+from constc.cli import main
+
+sys.exit(main())

@@ -1,0 +1,60 @@
+"""The `constc` command line: thin commands over the library.
+
+Exit codes: 0 clean, 1 findings, 2 usage or configuration error, 3 internal error.
+Heavy libraries (torch, transformers) are imported only inside the commands that label.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+
+from constc.config import ConfigError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """Bad arguments or input the user must fix: exit code 2."""
+
+
+def _commands():
+    # one module per command family; each exposes register(subparsers)
+    from constc.cli import check_cmds
+
+    return [check_cmds]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from constc import __version__
+
+    parser = argparse.ArgumentParser(prog="constc", description="Constitutions as code: check, format, "
+                                     "compile, diff and regression-test AI constitutions.")
+    parser.add_argument("--version", action="version", version=f"constc {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in _commands():
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (ConfigError, UsageError) as err:
+        print(f"constc: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("constc: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_CLEAN
+    except Exception as err:  # the one place a traceback may be shown, and only on request
+        if os.environ.get("CONSTC_DEBUG"):
+            traceback.print_exc()
+        print(f"constc: internal error: {type(err).__name__}: {err}\n"
+              "  this is a bug in constc; rerun with CONSTC_DEBUG=1 for the traceback", file=sys.stderr)
+        return EXIT_INTERNAL

@@ -1,0 +1,217 @@
+"""check, lint, fmt, explain, schema: the light commands (no torch, ever)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from pathlib import Path
+
+from constc.cli import EXIT_CLEAN, EXIT_FINDINGS, UsageError
+from constc.config import find_project
+from constc.diagnostics.model import RESERVED, Diagnostic, Severity
+from constc.diagnostics.render import FORMATS, RENDERERS, summary
+
+
+def add_format(p) -> None:
+    p.add_argument("--format", choices=FORMATS, default="human", help="diagnostics format (default: human)")
+
+
+def load_contexts(paths: list[str]):
+    """Compile each distinct project that the given paths belong to."""
+    from constc.passes import compile_project
+
+    seen, out = set(), []
+    for raw in paths or ["."]:
+        path = Path(raw)
+        if not path.exists():
+            raise UsageError(f"{raw}: no such file or directory")
+        project = find_project(path)
+        key = project.root_file.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(compile_project(project))
+    return out
+
+
+def report(diags: list[Diagnostic], texts: dict[str, str], fmt: str, fail_on: str, quiet: bool = False) -> int:
+    text = RENDERERS[fmt](diags, texts)
+    if text:
+        print(text)
+    if fmt == "human" and not quiet:
+        print(summary(diags), file=sys.stderr)
+    threshold = Severity(fail_on).rank
+    return EXIT_FINDINGS if any(d.severity.rank >= threshold for d in diags) else EXIT_CLEAN
+
+
+def _emit_ir(ctx, locale: str | None, jurisdiction: str | None) -> None:
+    from constc.ir.resolve import resolve
+
+    const = ctx.constitution.model_copy(update={"principles": resolve(ctx.constitution, locale, jurisdiction)})
+    print(const.model_dump_json(indent=2, exclude={"addenda"} if locale or jurisdiction else None))
+
+
+def run_check(args, lint_only: bool = False) -> int:
+    contexts = load_contexts(args.paths)
+    diags, texts = [], {}
+    for ctx in contexts:
+        found = ctx.diagnostics
+        if lint_only:
+            select = {c.strip().upper() for c in (args.select or "").split(",") if c.strip()}
+            ignore = {c.strip().upper() for c in (args.ignore or "").split(",") if c.strip()}
+            found = [d for d in found if d.code.startswith("E") or
+                     ((not select or d.code in select) and d.code not in ignore)]
+        diags += found
+        texts.update(ctx.texts)
+    fail_on = min((ctx.project.config.lint.fail_on for ctx in contexts), key=lambda s: Severity(s).rank)
+    if getattr(args, "emit", None) == "ir":
+        if any(d.severity == "error" for d in diags):
+            return report(diags, texts, args.format, fail_on)
+        for ctx in contexts:
+            _emit_ir(ctx, args.locale, args.jurisdiction)
+        return EXIT_CLEAN
+    return report(diags, texts, args.format, fail_on, quiet=args.quiet)
+
+
+def run_lint(args) -> int:
+    if args.list:
+        from constc.lint import all_rules
+
+        for r in all_rules().values():
+            print(f"{r.code}  {r.name:<30} {r.severity.value:<8} {r.summary}")
+        return EXIT_CLEAN
+    return run_check(args, lint_only=True)
+
+
+def const_files(paths: list[str]) -> list[Path]:
+    out = []
+    for raw in paths or ["."]:
+        path = Path(raw)
+        if path.is_dir():
+            out += sorted(p for p in path.rglob("*.const") if ".git" not in p.parts)
+        elif path.exists():
+            out.append(path)
+        else:
+            raise UsageError(f"{raw}: no such file or directory")
+    return out
+
+
+def run_fmt(args) -> int:
+    from constc.fmt import format_text
+    from constc.passes.load import decode_source
+
+    changed, diags, texts = [], [], {}
+    for path in const_files(args.paths):
+        name = path.as_posix()
+        text, bad = decode_source(path.read_bytes(), name, 4 * 1024 * 1024)
+        if text is None:
+            diags += bad
+            continue
+        texts[name] = text
+        out, bad = format_text(text, name)
+        diags += bad
+        if out is None or out == text:
+            continue
+        changed.append(name)
+        if args.diff:
+            sys.stdout.writelines(difflib.unified_diff(
+                text.splitlines(keepends=True), out.splitlines(keepends=True), f"a/{name}", f"b/{name}"))
+        elif not args.check:
+            path.write_text(out, encoding="utf-8")
+    if diags:
+        print(RENDERERS["human"](diags, texts), file=sys.stderr)
+    verb = "would reformat" if args.check or args.diff else "reformatted"
+    for name in changed:
+        print(f"{verb} {name}", file=sys.stderr)
+    if not args.quiet:
+        print(f"{verb} {len(changed)} of {len(const_files(args.paths))} file(s)", file=sys.stderr)
+    if diags or ((args.check or args.diff) and changed):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def explain_text(code: str) -> str:
+    from constc.lint import all_rules
+
+    code = code.upper()
+    rules = all_rules()
+    if code in rules:
+        r = rules[code]
+        return f"{r.code} {r.name} ({r.severity.value})\n\n{r.doc}\n"
+    if code in RESERVED:
+        name, text = RESERVED[code]
+        return f"{code} {name} (error)\n\n{text}\n"
+    raise UsageError(f"unknown code '{code}'; `constc lint --list` lists the rules")
+
+
+def rules_markdown() -> str:
+    """docs/rules.md, generated from the rule modules and the reserved codes."""
+    from constc.lint import all_rules
+
+    out = ["# Lint rules and diagnostic codes", "",
+           "Generated by `constc explain --docs`; do not edit by hand.", "",
+           "Lint rules (`L` codes) can be disabled or re-graded in `constc.toml` "
+           "(`[lint] disable`, `[lint.severity]`) and suppressed in a file with "
+           "`# constc: disable=CODE`. Reserved codes (`E`) are not rules and cannot be turned off.", "",
+           "| code | name | default severity | summary |", "| --- | --- | --- | --- |"]
+    rules = all_rules()
+    out += [f"| {r.code} | {r.name} | {r.severity.value} | {r.summary} |" for r in rules.values()]
+    for r in rules.values():
+        body = "\n".join(r.doc.splitlines()[1:]).strip()
+        body = body.replace("```const bad", "Fails:\n\n```").replace("```const good", "Passes:\n\n```")
+        out += ["", f"## {r.code} {r.name}", "", r.summary, "", body]
+    out += ["", "## Reserved codes", "", "| code | name | meaning |", "| --- | --- | --- |"]
+    out += [f"| {code} | {name} | {text} |" for code, (name, text) in RESERVED.items()]
+    return "\n".join(out) + "\n"
+
+
+def run_explain(args) -> int:
+    if args.docs:
+        sys.stdout.write(rules_markdown())
+    elif args.code:
+        sys.stdout.write(explain_text(args.code))
+    else:
+        raise UsageError("give a code (e.g. constc explain L004) or --docs")
+    return EXIT_CLEAN
+
+
+def run_schema(args) -> int:
+    from constc.ir.nodes import Constitution
+
+    print(json.dumps(Constitution.model_json_schema(), indent=2))
+    return EXIT_CLEAN
+
+
+def register(sub) -> None:
+    p = sub.add_parser("check", help="parse, resolve and lint a constitution project")
+    p.add_argument("paths", nargs="*", help="project directories or .const files (default: .)")
+    add_format(p)
+    p.add_argument("--emit", choices=["ir"], help="print the resolved IR as JSON instead of diagnostics")
+    p.add_argument("--locale", help="with --emit ir: resolve addenda for this locale")
+    p.add_argument("--jurisdiction", help="with --emit ir: add this jurisdiction's principles")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    p.set_defaults(run=run_check)
+
+    p = sub.add_parser("lint", help="like check, showing only the chosen lint rules")
+    p.add_argument("paths", nargs="*")
+    add_format(p)
+    p.add_argument("--select", help="comma-separated rule codes to show")
+    p.add_argument("--ignore", help="comma-separated rule codes to hide")
+    p.add_argument("--list", action="store_true", help="list the rules and exit")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(run=run_lint)
+
+    p = sub.add_parser("fmt", help="format .const files in the canonical style")
+    p.add_argument("paths", nargs="*", help="files or directories (default: .)")
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
+    p.add_argument("--diff", action="store_true", help="print a unified diff instead of writing")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(run=run_fmt)
+
+    p = sub.add_parser("explain", help="print the documentation of a rule or code")
+    p.add_argument("code", nargs="?")
+    p.add_argument("--docs", action="store_true", help="print docs/rules.md for every rule and code")
+    p.set_defaults(run=run_explain)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the IR")
+    p.set_defaults(run=run_schema)

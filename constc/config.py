@@ -1,0 +1,111 @@
+"""Project configuration (`constc.toml`) and project discovery."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+CONFIG_NAME = "constc.toml"
+
+
+class ConfigError(Exception):
+    """A configuration problem: exit code 2."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProjectSection(_Strict):
+    root: str = "constitutions/constitution.const"
+    locales: str = "locales"
+    evalcases: str = "evalcases"
+    templates: str = "templates"
+    max_file_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
+
+
+class LintSection(_Strict):
+    disable: list[str] = Field(default_factory=list)
+    severity: dict[str, Literal["error", "warning", "info"]] = Field(default_factory=dict)
+    fail_on: Literal["error", "warning", "info"] = "warning"
+    priority_range: tuple[int, int] = (0, 1000)
+
+
+class DiffSection(_Strict):
+    fail_level: Literal["ID", "PRIORITY", "SEMANTIC", "TEXT", "none"] = "SEMANTIC"
+    require_version_bump: bool = True
+
+
+class LabelSection(_Strict):
+    threshold: float = Field(default=0.5, ge=0, le=1)
+    thresholds: dict[str, float] = Field(default_factory=dict)
+
+
+class RegressSection(_Strict):
+    canaries: list[str] = Field(default_factory=list)
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+    fail_on_targets: bool = True
+
+
+class Config(_Strict):
+    project: ProjectSection = Field(default_factory=ProjectSection)
+    lint: LintSection = Field(default_factory=LintSection)
+    diff: DiffSection = Field(default_factory=DiffSection)
+    label: LabelSection = Field(default_factory=LabelSection)
+    regress: RegressSection = Field(default_factory=RegressSection)
+
+
+def parse_config(text: str, where: str) -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{where}: {err}") from None
+    try:
+        return Config.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = ".".join(str(x) for x in first["loc"])
+        raise ConfigError(f"{where}: [{loc}] {first['msg']}") from None
+
+
+class Project(BaseModel):
+    """Where a constitution lives: its root directory, root file and configuration."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    root: Path
+    config: Config
+    config_path: Path | None = None
+    root_file: Path
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def find_project(start: Path) -> Project:
+    """The project that contains `start` (a directory or a .const file).
+
+    Walks up to the nearest `constc.toml`. A lone .const file with no config above it
+    is a project of its own: that file is the root, its directory the project root.
+    """
+    start = start.resolve() if start.exists() else start.absolute()
+    here = start if start.is_dir() else start.parent
+    for folder in (here, *here.parents):
+        cfg = folder / CONFIG_NAME
+        if cfg.is_file():
+            try:
+                text = cfg.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as err:
+                raise ConfigError(f"{cfg}: cannot read: {err}") from None
+            config = parse_config(text, str(cfg))
+            return Project(root=folder, config=config, config_path=cfg,
+                           root_file=folder / config.project.root)
+    if start.is_dir() or start.suffix != ".const":
+        raise ConfigError(f"{start}: no {CONFIG_NAME} here or above, and not a .const file")
+    return Project(root=start.parent, config=Config(), root_file=start)

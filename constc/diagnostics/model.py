@@ -1,0 +1,67 @@
+"""The one diagnostic model every stage emits, and the reserved non-rule codes.
+
+Reserved codes start with `E` (parse, input, reference, structure, config, internal);
+lint rules start with `L` (see constc/lint). Neither has a hyphen, so a code can never
+be mistaken for a principle ID such as HARM-01.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel
+
+from constc.ir.nodes import Span
+
+
+class Severity(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+class Diagnostic(BaseModel):
+    code: str
+    severity: Severity
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+
+    def sort_key(self) -> tuple:
+        s = self.span
+        return (s.file, s.line, s.column) if s else ("", 0, 0), self.code
+
+
+# code -> (name, description) for every reserved, non-rule diagnostic
+RESERVED: dict[str, tuple[str, str]] = {
+    "E100": ("syntax-error", "The file does not follow the grammar."),
+    "E101": ("unterminated-string", "A string opened with a quote is never closed."),
+    "E102": ("unexpected-end", "The file ends in the middle of a block or statement."),
+    "E103": ("invalid-string", "A string has an invalid escape sequence."),
+    "E104": ("invalid-number", "A number is out of range."),
+    "E200": ("file-not-found", "A file named on the command line or by an include does not exist."),
+    "E201": ("invalid-utf8", "The file is not valid UTF-8 text."),
+    "E202": ("binary-file", "The file contains NUL bytes; it is not a text file."),
+    "E203": ("file-too-large", "The file is larger than the configured limit."),
+    "E204": ("include-cycle", "Files include each other in a cycle."),
+    "E205": ("include-outside-root", "An include points outside the project root."),
+    "E206": ("include-no-match", "An include pattern matches no file."),
+    "E300": ("unknown-principle", "A precedence rule or eval case names a principle that does not exist."),
+    "E301": ("duplicate-field", "A field is written twice in one block."),
+    "E302": ("missing-field", "A required field is missing."),
+    "E303": ("invalid-value", "A field has a value outside its allowed set."),
+    "E304": ("duplicate-header", "More than one constitution header."),
+    "E305": ("scope-mismatch", "A locale file declares an addendum for another locale."),
+    "E306": ("invalid-evalcase", "A line of an eval case file is not a valid case."),
+    "E400": ("config-error", "The project configuration is invalid."),
+    "E500": ("internal-error", "constc itself failed; please report it."),
+}
+
+
+def diag(code: str, message: str, span: Span | None = None, hint: str | None = None,
+         severity: Severity = Severity.error) -> Diagnostic:
+    return Diagnostic(code=code, severity=severity, message=message, span=span, hint=hint)

@@ -1,0 +1,97 @@
+"""Renderers: one list of diagnostics, four formats (human, json, github, sarif)."""
+
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+from constc.diagnostics.model import RESERVED, Diagnostic
+
+FORMATS = ("human", "json", "github", "sarif")
+
+
+def render_human(diags: list[Diagnostic], texts: dict[str, str], color: bool = False) -> str:
+    """`path:line:col: CODE message`, then the source line with a caret under the column."""
+    out = []
+    for d in diags:
+        s = d.span
+        where = f"{s.file}:{s.line}:{s.column}: " if s else ""
+        sev = "" if d.severity == "error" else f"[{d.severity.value}] "
+        out.append(f"{where}{d.code} {sev}{d.message}")
+        lines = texts.get(s.file, "").splitlines() if s else []
+        if s and 0 < s.line <= len(lines):
+            src = lines[s.line - 1].expandtabs(1)
+            width = max(1, (s.end_column - s.column) if s.end_line == s.line else len(src) - s.column + 1)
+            out.append(f"  {src}")
+            out.append("  " + " " * (s.column - 1) + "^" + "~" * (min(width, 80) - 1))
+        if d.hint:
+            out.append(f"  hint: {d.hint}")
+    return "\n".join(out)
+
+
+def summary(diags: list[Diagnostic]) -> str:
+    counts = {sev: sum(d.severity == sev for d in diags) for sev in ("error", "warning", "info")}
+    parts = [f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in counts.items() if n]
+    return ", ".join(parts) if parts else "no problems"
+
+
+def render_json(diags: list[Diagnostic], texts=None) -> str:
+    return json.dumps([d.model_dump(mode="json") for d in diags], indent=2, ensure_ascii=False)
+
+
+def _gh_escape(value: str, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+
+
+def render_github(diags: list[Diagnostic], texts=None) -> str:
+    """GitHub Actions workflow commands: annotations on the changed lines of a PR."""
+    level = {"error": "error", "warning": "warning", "info": "notice"}
+    out = []
+    for d in diags:
+        props = [f"title={_gh_escape(d.code, True)}"]
+        if d.span:
+            s = d.span
+            props = [f"file={_gh_escape(s.file, True)}", f"line={s.line}", f"col={s.column}",
+                     f"endLine={s.end_line}"] + props
+        msg = d.message + (f"\n{d.hint}" if d.hint else "")
+        out.append(f"::{level[d.severity.value]} {','.join(props)}::{_gh_escape(msg)}")
+    return "\n".join(out)
+
+
+def render_sarif(diags: list[Diagnostic], texts=None) -> str:
+    from constc import __version__
+    from constc.lint import all_rules
+
+    lint = all_rules()
+    codes = sorted({d.code for d in diags})
+    rules = []
+    for code in codes:
+        name, text = (lint[code].name, lint[code].summary) if code in lint else RESERVED.get(code, (code, code))
+        rules.append({"id": code, "name": name, "shortDescription": {"text": text}})
+    index = {code: i for i, code in enumerate(codes)}
+    level = {"error": "error", "warning": "warning", "info": "note"}
+    results = []
+    for d in diags:
+        r = {"ruleId": d.code, "ruleIndex": index[d.code], "level": level[d.severity.value],
+             "message": {"text": d.message + (f" ({d.hint})" if d.hint else "")}}
+        if d.span:
+            s = d.span
+            r["locations"] = [{"physicalLocation": {
+                "artifactLocation": {"uri": s.file},
+                "region": {"startLine": s.line, "startColumn": s.column,
+                           "endLine": s.end_line, "endColumn": max(s.end_column, s.column)}}}]
+        results.append(r)
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "constc", "version": __version__,
+                                      "rules": rules}},
+                  "results": results}],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+RENDERERS: dict[str, Callable[..., str]] = {
+    "human": render_human, "json": render_json, "github": render_github, "sarif": render_sarif,
+}

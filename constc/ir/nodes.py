@@ -1,0 +1,169 @@
+"""IR nodes: pydantic models for every construct of the language, each with a span.
+
+The same nodes describe one parsed file (`SourceFile`, items in source order, used by the
+formatter) and a resolved constitution (`Constitution`, all files merged, used by the
+passes, compiler, differ and labeler). `strip_spans` gives the position-free view that
+round-trip and equality checks compare.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SEVERITIES = ("none", "low", "medium", "high", "critical")
+TEXT_FIELDS = ("title", "statement", "critique", "revision", "compare")
+
+
+class Span(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class Node(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    span: Span | None = None
+
+
+class Example(Node):
+    label: Literal["violates", "complies"]
+    name: str | None = None
+    prompt: str
+    response: str | None = None
+    field_spans: dict[str, Span] = Field(default_factory=dict)
+
+
+class Target(Node):
+    metric: str
+    op: Literal["<=", ">=", "==", "<", ">"]
+    value: float
+    percent: bool = False
+
+    @property
+    def fraction(self) -> float:
+        return self.value / 100 if self.percent else self.value
+
+
+class FieldRef(Node):
+    """A field seen twice in one block; kept so a pass can report it."""
+
+    name: str
+
+
+class PrincipleFields(Node):
+    """Fields a principle declares and an addendum may override (all optional here)."""
+
+    title: str | None = None
+    category: str | None = None
+    priority: int | None = None
+    severity: str | None = None
+    threshold: float | None = None
+    tags: list[str] = Field(default_factory=list)
+    statement: str | None = None
+    critique: str | None = None
+    revision: str | None = None
+    compare: str | None = None
+    targets: list[Target] = Field(default_factory=list)
+    examples: list[Example] = Field(default_factory=list)
+    # where each field was written; spans of repeated fields for the structure pass
+    field_spans: dict[str, Span] = Field(default_factory=dict)
+    duplicate_fields: list[FieldRef] = Field(default_factory=list)
+
+
+class Principle(PrincipleFields):
+    id: str
+    title: str
+    jurisdiction: str | None = None
+    # spans of the addenda merged in by `resolve`, for tracing a label back to its text
+    addendum_spans: list[Span] = Field(default_factory=list)
+
+
+class Scope(Node):
+    kind: Literal["locale", "jurisdiction"]
+    tag: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.tag}"
+
+
+class Addendum(PrincipleFields):
+    principle_id: str
+    scope: Scope
+
+
+class Precedence(Node):
+    winner: str
+    loser: str
+
+
+class Include(Node):
+    path: str
+
+
+class Jurisdiction(Node):
+    name: str
+    principles: list[Principle] = Field(default_factory=list)
+
+
+class Header(Node):
+    name: str
+    version: str | None = None
+    owners: list[str] = Field(default_factory=list)
+    review_days: int | None = None
+    locale: str | None = None
+    locales: list[str] = Field(default_factory=list)
+    field_spans: dict[str, Span] = Field(default_factory=dict)
+    duplicate_fields: list[FieldRef] = Field(default_factory=list)
+
+
+Item = Union[Header, Include, Principle, Precedence, Addendum, Jurisdiction]
+
+
+class Comment(BaseModel):
+    line: int
+    column: int
+    text: str
+
+
+class SourceFile(Node):
+    path: str
+    items: list[Item] = Field(default_factory=list)
+    comments: list[Comment] = Field(default_factory=list, exclude=True)
+
+
+class Constitution(Node):
+    """A whole constitution: every file of the project merged, nothing resolved away."""
+
+    header: Header | None = None
+    principles: list[Principle] = Field(default_factory=list)
+    precedences: list[Precedence] = Field(default_factory=list)
+    addenda: list[Addendum] = Field(default_factory=list)
+    files: list[str] = Field(default_factory=list)
+
+    def principle(self, pid: str) -> Principle | None:
+        return next((p for p in self.principles if p.id == pid), None)
+
+
+def strip_spans(value: Any) -> Any:
+    """The position-free view of a dumped node: what formatting must preserve."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    if isinstance(value, dict):
+        return {
+            k: strip_spans(v)
+            for k, v in value.items()
+            if k not in ("span", "field_spans", "duplicate_fields", "comments", "addendum_spans")
+        }
+    if isinstance(value, list):
+        return [strip_spans(v) for v in value]
+    return value

@@ -1,0 +1,127 @@
+"""Lint rules: one module each under constc/lint/rules, registered with `@rule`.
+
+A rule's docstring is its documentation (`constc explain CODE`, docs/rules.md): a
+summary, a paragraph on why, and two fenced examples, `bad` and `good`, which the test
+suite compiles to check that the rule fires on the first and not on the second.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+import textwrap
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from constc.diagnostics.model import Diagnostic, Severity
+from constc.ir.nodes import Addendum, Header, Jurisdiction, Precedence, Principle, Span
+
+
+@dataclass(frozen=True)
+class Finding:
+    message: str
+    span: Span | None
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    check: Callable[..., Iterable[Finding]]
+
+    @property
+    def doc(self) -> str:
+        return inspect.cleandoc(self.check.__doc__ or "")
+
+    @property
+    def summary(self) -> str:
+        return self.doc.splitlines()[0] if self.doc else ""
+
+    def example(self, kind: str) -> str:
+        m = re.search(rf"```const {kind}\n(.*?)```", self.check.__doc__ or "", re.S)
+        return textwrap.dedent(m.group(1)) if m else ""
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(code: str, name: str, severity: str = "warning"):
+    def register(fn):
+        REGISTRY[code] = Rule(code, name, Severity(severity), fn)
+        return fn
+    return register
+
+
+def all_rules() -> dict[str, Rule]:
+    if not REGISTRY:
+        pkg = importlib.import_module("constc.lint.rules")
+        for mod in pkgutil.iter_modules(pkg.__path__):
+            importlib.import_module(f"{pkg.__name__}.{mod.name}")
+    return dict(sorted(REGISTRY.items()))
+
+
+UNUSED_SUPPRESSION = "L011"
+_SUPPRESS = re.compile(r"#\s*constc:\s*disable=([A-Za-z0-9_, ]+)")
+
+
+@dataclass
+class Suppression:
+    codes: tuple[str, ...]
+    first: int
+    last: int
+    span: Span
+    used: bool = False
+
+
+def _block_starts(items) -> dict[int, int]:
+    """line where a block starts -> its last line, for every block of a file."""
+    out: dict[int, int] = {}
+    for item in items:
+        if isinstance(item, (Principle, Addendum, Header, Jurisdiction, Precedence)) and item.span:
+            out.setdefault(item.span.line, item.span.end_line)
+        if isinstance(item, Jurisdiction):
+            out.update(_block_starts(item.principles))
+    return out
+
+
+def suppressions(ctx) -> list[Suppression]:
+    out = []
+    for rel, source in ctx.sources.items():
+        lines = ctx.texts[rel].splitlines()
+        starts = _block_starts(source.items)
+        for c in source.comments:
+            m = _SUPPRESS.match(c.text)
+            if not m:
+                continue
+            alone = not lines[c.line - 1][: c.column - 1].strip()
+            line = c.line + 1 if alone else c.line
+            codes = tuple(x.strip().upper() for x in m.group(1).split(",") if x.strip())
+            span = Span(file=rel, line=c.line, column=c.column, end_line=c.line, end_column=c.column + len(c.text))
+            out.append(Suppression(codes, line, starts.get(line, line), span))
+    return out
+
+
+def run_lint(ctx) -> None:
+    cfg = ctx.project.config.lint
+    sups = suppressions(ctx)
+    for r in all_rules().values():
+        if r.code in cfg.disable or r.code == UNUSED_SUPPRESSION:
+            continue
+        severity = Severity(cfg.severity.get(r.code, r.severity))
+        for f in r.check(ctx):
+            hit = next((s for s in sups if f.span and r.code in s.codes and s.span.file == f.span.file
+                        and s.first <= f.span.line <= s.last), None)
+            if hit:
+                hit.used = True
+                continue
+            ctx.diagnostics.append(Diagnostic(code=r.code, severity=severity, message=f.message,
+                                              span=f.span, hint=f.hint))
+    if UNUSED_SUPPRESSION not in cfg.disable:
+        unused = all_rules()[UNUSED_SUPPRESSION]
+        for f in unused.check(ctx, sups):
+            ctx.diagnostics.append(Diagnostic(code=unused.code, severity=Severity(cfg.severity.get(
+                unused.code, unused.severity)), message=f.message, span=f.span, hint=f.hint))

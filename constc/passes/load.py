@@ -1,0 +1,115 @@
+"""Loading passes: read and parse the root file and its includes, the locale folders and
+the eval cases. Bad bytes, missing files, cycles and escapes become diagnostics."""
+
+from __future__ import annotations
+
+import posixpath
+
+from constc.diagnostics.model import Diagnostic, Severity, diag
+from constc.evalcases import parse_evalcases
+from constc.grammar.parser import parse_text, scan_comments
+from constc.ir.build import build_file
+from constc.ir.nodes import Include, SourceFile, Span
+
+_GLOB_CHARS = set("*?[")
+
+
+def decode_source(data: bytes, path: str, max_bytes: int) -> tuple[str | None, list[Diagnostic]]:
+    """Bytes to text, or a diagnostic saying why they are not a constitution source."""
+    start = Span(file=path, line=1, column=1, end_line=1, end_column=1)
+    if len(data) > max_bytes:
+        return None, [diag("E203", f"file is {len(data):,} bytes; the limit is {max_bytes:,}", start,
+                           hint="raise [project] max_file_bytes in constc.toml if this is intended")]
+    if b"\0" in data:
+        return None, [diag("E202", "file contains NUL bytes: not a text file", start)]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        col = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        span = Span(file=path, line=line, column=col, end_line=line, end_column=col + 1)
+        return None, [diag("E201", f"invalid UTF-8 byte 0x{data[err.start]:02x}", span)]
+    return text.removeprefix("\ufeff"), []
+
+
+def parse_source(text: str, path: str) -> tuple[SourceFile | None, list[Diagnostic]]:
+    tree, diags = parse_text(text, path)
+    if tree is None:
+        return None, diags
+    source, build_diags = build_file(tree, path)
+    source.comments = scan_comments(text)
+    return source, build_diags
+
+
+def _load(ctx, rel: str, span: Span | None) -> SourceFile | None:
+    data = ctx.tree.read(rel)
+    if data is None:
+        ctx.diagnostics.append(diag("E200", f"file not found: {rel}", span))
+        return None
+    text, diags = decode_source(data, rel, ctx.project.config.project.max_file_bytes)
+    ctx.diagnostics += diags
+    if text is None:
+        return None
+    ctx.texts[rel] = text
+    source, diags = parse_source(text, rel)
+    ctx.diagnostics += diags
+    if source is not None:
+        ctx.sources[rel] = source
+    return source
+
+
+def _targets(ctx, inc: Include, from_rel: str) -> list[str]:
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(from_rel), inc.path))
+    if inc.path.startswith("/") or joined == ".." or joined.startswith("../"):
+        ctx.diagnostics.append(diag("E205", f"include '{inc.path}' points outside the project root", inc.span))
+        return []
+    if not _GLOB_CHARS & set(inc.path):
+        return [joined]
+    found = [p for p in ctx.tree.glob(joined) if p.endswith(".const") and p != from_rel]
+    if not found:
+        ctx.diagnostics.append(diag("E206", f"include pattern '{inc.path}' matches no .const file", inc.span,
+                                    severity=Severity.warning))
+    return found
+
+
+def resolve_includes(ctx) -> None:
+    root = ctx.project.rel(ctx.project.root_file)
+    stack: list[str] = []
+    visited: set[str] = set()
+
+    def visit(rel: str, span: Span | None) -> None:
+        visited.add(rel)
+        source = _load(ctx, rel, span)
+        if source is None:
+            return
+        stack.append(rel)
+        for inc in (i for i in source.items if isinstance(i, Include)):
+            for target in _targets(ctx, inc, rel):
+                if target in stack:
+                    cycle = " -> ".join(stack[stack.index(target):] + [target])
+                    ctx.diagnostics.append(diag("E204", f"include cycle: {cycle}", inc.span))
+                elif target not in visited:
+                    visit(target, inc.span)
+        stack.pop()
+
+    visit(root, None)
+
+
+def load_locales(ctx) -> None:
+    folder = ctx.project.config.project.locales.strip("/")
+    for rel in ctx.tree.glob(f"{folder}/*/**/*.const"):
+        tag = rel[len(folder) + 1:].split("/", 1)[0]
+        if rel not in ctx.sources and _load(ctx, rel, None) is not None:
+            ctx.locale_dirs[rel] = tag
+
+
+def load_evalcases(ctx) -> None:
+    folder = ctx.project.config.project.evalcases.strip("/")
+    for rel in ctx.tree.glob(f"{folder}/**/*.jsonl"):
+        data = ctx.tree.read(rel) or b""
+        text, diags = decode_source(data, rel, 64 * ctx.project.config.project.max_file_bytes)
+        ctx.diagnostics += diags
+        if text is not None:
+            cases, diags = parse_evalcases(text, rel)
+            ctx.evalcases += cases
+            ctx.diagnostics += diags
