@@ -3,7 +3,7 @@
 Formatting happens in two steps. `_Writer` lays the IR out as output lines, each tagged
 with the source line it came from; `_place_comments` then hangs every comment on the
 line it belonged to: a comment alone on its line goes before the next node that follows
-it in the source, a trailing comment stays at the end of its node's line. Like black,
+it in the source, a trailing comment stays at the end of the last node of its line. Like black,
 `format_text` re-parses its own output and refuses to return it unless the IR and the
 comments are unchanged.
 """
@@ -153,7 +153,7 @@ def _place_comments(lines: list[_Line], comments: list[ir.Comment], text: str) -
     for c in comments:
         own_line = not src_lines[c.line - 1][: c.column - 1].strip()
         if not own_line:
-            same = next((i for i in targets if lines[i].src == c.line), None)
+            same = next((i for i in reversed(targets) if lines[i].src == c.line), None)
             if same is not None:
                 trailing.setdefault(same, []).append(c.text)
                 continue

@@ -94,10 +94,11 @@ def _translate(err: UnexpectedInput, text: str, path: str) -> Diagnostic:
     span = _span(path, tok.line, tok.column, len(str(tok)))
     expected = set(err.expected)
     value = str(tok)
-    if expected & _BLOCK_FIELDS and tok.type in ("NAME", "CATEGORY", "LOCALE_TAG", "PRINCIPLE_ID"):
+    wordlike = tok.type in ("NAME", "CATEGORY", "LOCALE_TAG", "PRINCIPLE_ID")
+    if expected & _BLOCK_FIELDS and wordlike:
         fields = ", ".join(sorted(_describe(n).strip("'") for n in expected if n in _FIELD_KEYWORDS))
         return diag("E100", f"unknown field '{value}'", span, hint=f"a principle block takes: {fields}")
-    if expected & _TOP_LEVEL:
+    if expected & _TOP_LEVEL and wordlike:
         return diag("E100", f"unknown keyword '{value}' at top level", span,
                     hint="a file holds: constitution, include, principle, addendum, jurisdiction, "
                          "and precedence rules like HARM-01 over HELP-02")

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import posixpath
 
+from constc.cache import cached_parse
 from constc.diagnostics.model import Diagnostic, Severity, diag
 from constc.evalcases import parse_evalcases
-from constc.grammar.parser import parse_text, scan_comments
-from constc.ir.build import build_file
 from constc.ir.nodes import Include, SourceFile, Span
 
 _GLOB_CHARS = set("*?[")
@@ -33,6 +32,10 @@ def decode_source(data: bytes, path: str, max_bytes: int) -> tuple[str | None, l
 
 
 def parse_source(text: str, path: str) -> tuple[SourceFile | None, list[Diagnostic]]:
+    # imported here: a run served from the parse cache never loads lark
+    from constc.grammar.parser import parse_text, scan_comments
+    from constc.ir.build import build_file
+
     tree, diags = parse_text(text, path)
     if tree is None:
         return None, diags
@@ -51,7 +54,7 @@ def _load(ctx, rel: str, span: Span | None) -> SourceFile | None:
     if text is None:
         return None
     ctx.texts[rel] = text
-    source, diags = parse_source(text, rel)
+    source, diags = cached_parse(text, rel, parse_source)
     ctx.diagnostics += diags
     if source is not None:
         ctx.sources[rel] = source

@@ -7,7 +7,7 @@ def check(ctx):
     """Precedence rules contradict each other: they form a cycle.
 
     `A over B` with `B over A` (or a longer loop, or `A over A`) leaves no winner. Each
-    rule that closes a cycle is reported once.
+    cycle is reported once, at its first rule.
 
     ```const bad
     constitution c { version "1.0.0" }
@@ -25,13 +25,14 @@ def check(ctx):
     ```
     """
     graph = precedence_graph(ctx.constitution)
-    reported = set()
-    for rule_ in ctx.constitution.precedences:
-        if rule_.winner == rule_.loser:
-            yield Finding(f"{rule_.winner} over itself: a principle cannot win over itself", rule_.span)
-        elif reaches(graph, rule_.loser, rule_.winner):
-            key = frozenset((rule_.winner, rule_.loser))
-            if key not in reported:
-                reported.add(key)
-                yield Finding(f"precedence cycle: {rule_.winner} over {rule_.loser}, "
-                              f"but {rule_.loser} already wins over {rule_.winner}", rule_.span)
+    reported: set[frozenset] = set()
+    for r in ctx.constitution.precedences:
+        if r.winner == r.loser:
+            yield Finding(f"{r.winner} over itself: a principle cannot win over itself", r.span)
+        elif reaches(graph, r.loser, r.winner):
+            nodes = graph.keys() | {n for losers in graph.values() for n in losers}
+            cycle = frozenset(n for n in nodes if reaches(graph, r.winner, n) and reaches(graph, n, r.winner))
+            if cycle not in reported:
+                reported.add(cycle)
+                yield Finding(f"precedence cycle among {', '.join(sorted(cycle))}: "
+                              f"{r.loser} already wins over {r.winner}", r.span)

@@ -1,0 +1,89 @@
+"""Every lint rule fires on the failing example of its own documentation and not on the
+passing one; suppressions and configuration."""
+
+import pytest
+
+from constc.config import find_project
+from constc.lint import all_rules
+from constc.passes import compile_project
+
+RULES = all_rules()
+
+
+def lint(project, text, config=""):
+    root = project({"main.const": text}, config=config or '[project]\nroot = "main.const"\n')
+    return compile_project(find_project(root))
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_rule_documents_failing_and_passing_examples(code, project):
+    rule = RULES[code]
+    assert rule.summary and rule.example("bad") and rule.example("good"), "docstring needs both examples"
+    bad = lint(project, rule.example("bad"))
+    assert code in {d.code for d in bad.diagnostics}, f"{code} did not fire on its failing example"
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_rule_quiet_on_passing_example(code, project):
+    good = lint(project, RULES[code].example("good"))
+    assert code not in {d.code for d in good.diagnostics}
+    assert not [d for d in good.diagnostics if d.code.startswith("E")]
+
+
+def test_codes_never_look_like_principle_ids():
+    from constc.diagnostics.model import RESERVED
+    from constc.lint.rules.l002_id_format import ID_FORMAT
+
+    for code in [*RULES, *RESERVED]:
+        assert not ID_FORMAT.match(code) and "-" not in code
+
+
+BASE = 'constitution c { version "1.0.0" }\n'
+TIE = BASE + ('principle HARM-01 "A" {{ category harm priority 10 statement "a" {ex} }}{trail}\n'
+              'principle HARM-02 "B" {{ category harm priority 10 statement "b" {ex} }}\n')
+EX = 'example complies { prompt "q" }'
+
+
+def test_suppression_on_the_line(project):
+    ctx = lint(project, BASE + f'principle HARM-01 "A" {{ category harm priority 10 statement "a" {EX} }}\n'
+               f'principle HARM-02 "B" {{ category harm priority 10 statement "b" {EX} }}  # constc: disable=L004\n')
+    assert "L004" not in {d.code for d in ctx.diagnostics}
+    assert "L011" not in {d.code for d in ctx.diagnostics}
+
+
+def test_suppression_covers_the_next_block(project):
+    ctx = lint(project, BASE + '# constc: disable=L010, L003\nprinciple HARM-01 "A" {\n category harm\n'
+               ' statement "a"\n}\nprinciple HARM-02 "B" {\n category x\n statement "b"\n}\n')
+    found = [(d.code, d.span.line) for d in ctx.diagnostics]
+    assert ("L010", 3) not in found and ("L003", 3) not in found
+    assert ("L010", 7) in found and ("L003", 7) in found
+
+
+def test_unused_suppression(project):
+    ctx = lint(project, BASE + f'principle HARM-01 "A" {{ category h priority 10 statement "a" {EX} }}'
+               '  # constc: disable=L004\n')
+    assert [d.code for d in ctx.diagnostics] == ["L011"]
+
+
+def test_config_disables_and_regrades(project):
+    text = BASE + 'principle HARM-01 "A" { category h priority 10 statement "a" }\n'
+    assert [d.severity.value for d in lint(project, text).diagnostics] == ["warning"]
+    cfg = '[project]\nroot = "main.const"\n[lint]\ndisable = ["L010"]\n'
+    assert lint(project, text, cfg).diagnostics == []
+    cfg = '[project]\nroot = "main.const"\n[lint.severity]\nL010 = "error"\n'
+    assert [d.severity.value for d in lint(project, text, cfg).diagnostics] == ["error"]
+
+
+def test_precedence_breaks_tie_transitively(project):
+    ctx = lint(project, BASE + f'principle HARM-01 "A" {{ category harm priority 10 statement "a" {EX} }}\n'
+               f'principle HARM-02 "B" {{ category harm priority 10 statement "b" {EX} }}\n'
+               f'principle HARM-03 "C" {{ category other priority 10 statement "c" {EX} }}\n'
+               'HARM-01 over HARM-03\nHARM-03 over HARM-02\n')
+    assert "L004" not in {d.code for d in ctx.diagnostics}
+
+
+def test_longer_precedence_cycle(project):
+    ctx = lint(project, BASE + "".join(
+        f'principle HARM-0{i} "{i}" {{ category c{i} priority 10 statement "s" {EX} }}\n' for i in (1, 2, 3))
+        + "HARM-01 over HARM-02\nHARM-02 over HARM-03\nHARM-03 over HARM-01\n")
+    assert [d.code for d in ctx.diagnostics] == ["L005"]
