@@ -11,12 +11,20 @@ from constc.diagnostics.model import Diagnostic, diag
 from constc.ir.nodes import Span
 
 
+class Turn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
 class EvalCase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1)
     principles: list[str] = Field(min_length=1)
     locale: str | None = None
+    history: list[Turn] = Field(default_factory=list)  # earlier turns, before `prompt`
     prompt: str
     response: str | None = None
     responses: tuple[str, str] | None = None  # a pair, for preference cases
@@ -26,6 +34,7 @@ class EvalCase(BaseModel):
     source: Span | None = Field(default=None, exclude=True)
     mutation: str | None = None
     parent: str | None = None
+    needs_translation: str | None = None  # a translation slot: the locale to translate into
 
     @model_validator(mode="after")
     def _shape(self):

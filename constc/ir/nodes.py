@@ -41,6 +41,7 @@ class Example(Node):
     prompt: str
     response: str | None = None
     field_spans: dict[str, Span] = Field(default_factory=dict)
+    locale: str | None = None  # set by `resolve` for examples that a locale addendum adds
 
 
 class Target(Node):

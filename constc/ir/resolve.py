@@ -38,7 +38,8 @@ def apply_addendum(principle: Principle, addendum: Addendum) -> Principle:
         update["tags"] = addendum.tags
     if addendum.targets:
         update["targets"] = addendum.targets
-    update["examples"] = principle.examples + addendum.examples
+    tag = addendum.scope.tag if addendum.scope.kind == "locale" else None
+    update["examples"] = principle.examples + [e.model_copy(update={"locale": tag}) for e in addendum.examples]
     update["addendum_spans"] = principle.addendum_spans + [addendum.span]
     update["field_spans"] = {**principle.field_spans, **addendum.field_spans}
     return principle.model_copy(update=update)

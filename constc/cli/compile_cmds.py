@@ -1,0 +1,148 @@
+"""compile and import."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from constc.cli import EXIT_CLEAN, EXIT_FINDINGS, UsageError
+from constc.cli.check_cmds import add_format, report
+
+
+def checked_context(path: str, fmt: str):
+    """A compiled project context, or None after reporting its errors."""
+    from constc.config import find_project
+    from constc.passes import compile_project
+
+    if not Path(path).exists():
+        raise UsageError(f"{path}: no such file or directory")
+    ctx = compile_project(find_project(Path(path)))
+    errors = [d for d in ctx.diagnostics if d.severity == "error"]
+    if errors:
+        report(errors, ctx.texts, fmt, "error")
+        print("constc: the constitution has errors; nothing was compiled", file=sys.stderr)
+        return None
+    return ctx
+
+
+def make_compilation(ctx, locale, jurisdiction, mutations=None, locked=False):
+    from constc import gitinfo
+    from constc.targets import Compilation
+    from constc.targets.mutations import OPERATORS
+
+    header = ctx.constitution.header
+    declared = {t.lower() for t in [*(header.locales or []), header.locale or ""] if t}
+    if locale and locale.lower() not in declared:
+        raise UsageError(f"locale '{locale}' is not declared in the header (locales: {', '.join(header.locales)})")
+    known_j = {p.jurisdiction for p in ctx.constitution.principles} | \
+              {a.scope.tag for a in ctx.constitution.addenda if a.scope.kind == "jurisdiction"}
+    if jurisdiction and jurisdiction not in known_j:
+        raise UsageError(f"jurisdiction '{jurisdiction}' has no principles or addenda")
+    ops = None
+    if mutations is not None:
+        ops = tuple(m for m in mutations.split(",") if m and m != "none") if mutations != "all" else None
+        unknown = set(ops or ()) - set(OPERATORS)
+        if unknown:
+            raise UsageError(f"unknown mutation operator(s): {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(OPERATORS)}")
+    rev, dirty = gitinfo.revision(ctx.project.root)
+    return Compilation(ctx, locale=locale, jurisdiction=jurisdiction, revision=rev, dirty=dirty,
+                       mutations=ops, locked=locked)
+
+
+def run_compile(args) -> int:
+    from jinja2 import TemplateError
+
+    from constc.targets import TARGET_NAMES, write
+    from constc.targets.guard import LOCK_NAME, LockError, codes, lock_text
+
+    names = list(TARGET_NAMES) if "all" in args.target else list(dict.fromkeys(args.target))
+    ctx = checked_context(args.path, args.format)
+    if ctx is None:
+        return EXIT_FINDINGS
+    comp = make_compilation(ctx, args.locale, args.jurisdiction, args.mutations, args.locked)
+    out = Path(args.output)
+    try:
+        digests = write(comp, names, out)
+        if "guard" in names:
+            full, changed = codes(comp)
+            if changed:
+                (ctx.project.root / LOCK_NAME).write_text(lock_text(full), encoding="utf-8")
+                print(f"updated {LOCK_NAME} (commit it with the constitution)", file=sys.stderr)
+    except LockError as err:
+        raise UsageError(str(err)) from None
+    except TemplateError as err:  # a project's template override is broken or unsafe
+        where = f"{err.name}:{err.lineno}: " if getattr(err, "lineno", None) else ""
+        raise UsageError(f"template error: {where}{err}") from None
+    print(f"wrote {len(digests)} artifact(s) and manifest.json to {out}/ "
+          f"({ctx.constitution.header.name} {ctx.constitution.header.version}, "
+          f"locale {comp.effective_locale}, revision {(comp.revision or 'none')[:12]}"
+          f"{' dirty' if comp.dirty else ''})", file=sys.stderr)
+    return EXIT_CLEAN
+
+
+def run_import(args) -> int:
+    from constc.fmt import format_text
+    from constc.importers import ImportFormatError, import_text
+    from constc.targets import dumps_json
+
+    src = Path(args.file)
+    try:
+        text = src.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"{src}: cannot read: {err}") from None
+    name = args.name or re.sub(r"[^a-z0-9_]", "_", src.stem.lower()).strip("_") or "imported"
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise UsageError(f"--name '{name}': use lower-case letters, digits and _")
+    if not re.fullmatch(r"[A-Z]{2,8}", args.prefix):
+        raise UsageError(f"--prefix '{args.prefix}': use 2 to 8 capital letters")
+    try:
+        source, codes = import_text(args.format_in, text, name, args.prefix)
+    except ImportFormatError as err:
+        print(f"{src}: {err}", file=sys.stderr)
+        return EXIT_FINDINGS
+    formatted, diags = format_text(source, "imported.const")
+    if formatted is None:  # the importer produced something it cannot parse: a constc bug
+        raise RuntimeError(f"import produced an invalid file: {diags[0].message}")
+    out = Path(args.output)
+    root_file = out / "constitutions" / "constitution.const"
+    if root_file.exists() and not args.force:
+        raise UsageError(f"{root_file} exists; use --force to overwrite")
+    root_file.parent.mkdir(parents=True, exist_ok=True)
+    root_file.write_text(formatted, encoding="utf-8")
+    cfg = out / "constc.toml"
+    if not cfg.exists():
+        cfg.write_text('[project]\nroot = "constitutions/constitution.const"\n', encoding="utf-8")
+    if codes:
+        from constc.targets.guard import LOCK_NAME
+
+        (out / LOCK_NAME).write_text(dumps_json({"codes": codes}), encoding="utf-8")
+    print(f"imported {formatted.count(chr(10) + 'principle ')} principle(s) into {root_file}", file=sys.stderr)
+    return EXIT_CLEAN
+
+
+def register(sub) -> None:
+    from constc.importers import FORMATS
+    from constc.targets import TARGET_NAMES
+
+    p = sub.add_parser("compile", help="compile a constitution to prompts, eval cases and datasets")
+    p.add_argument("path", nargs="?", default=".", help="project directory or .const file (default: .)")
+    p.add_argument("--target", "-t", action="append", required=True, choices=[*TARGET_NAMES, "all"],
+                   help="what to build; repeat it, or 'all'")
+    p.add_argument("--locale", help="resolve addenda for this locale (default: the header's locale)")
+    p.add_argument("--jurisdiction", help="add this jurisdiction's principles and overrides")
+    p.add_argument("-o", "--output", default="build/constc", help="output directory (default: build/constc)")
+    p.add_argument("--mutations", default="all", help="'all', 'none' or a comma-separated list of operators")
+    p.add_argument("--locked", action="store_true", help="fail instead of updating guard-codes.json")
+    add_format(p)
+    p.set_defaults(run=run_compile)
+
+    p = sub.add_parser("import", help="import a constitution from another layout into a new project")
+    p.add_argument("file", help="the file to import")
+    p.add_argument("--from", dest="format_in", required=True, choices=FORMATS, help="the file's layout")
+    p.add_argument("-o", "--output", default=".", help="project directory to write (default: .)")
+    p.add_argument("--name", help="constitution name (default: from the file name)")
+    p.add_argument("--prefix", default="IMP", help="principle ID prefix (default: IMP)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing root file")
+    p.set_defaults(run=run_import)

@@ -1,0 +1,119 @@
+"""Import constitutions written in other layouts into constc projects.
+
+Each importer gives principles generated IDs (PREFIX-01, PREFIX-02, ... in file order, so
+importing the same file twice gives the same IDs) and keeps every original string
+exactly, so compiling the import back to the same layout reproduces those strings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from constc.fmt import fmt_string
+
+FORMATS = ("anthropic", "hf", "llamaguard")
+
+
+class ImportFormatError(ValueError):
+    """The input is not in the layout it was declared to be in."""
+
+
+def _principle(pid: str, title: str, priority: int, statement: str, critique: str | None = None,
+               revision: str | None = None, comment: str | None = None) -> str:
+    lines = [f"# {comment}"] if comment else []
+    lines.append(f"principle {pid} {fmt_string(title, '')} {{")
+    lines += ["  category imported", f"  priority {priority}", "  severity medium",
+              f"  statement {fmt_string(statement, '  ')}"]
+    if critique is not None:
+        lines.append(f"  critique {fmt_string(critique, '  ')}")
+    if revision is not None:
+        lines.append(f"  revision {fmt_string(revision, '  ')}")
+    return "\n".join(lines + ["}"])
+
+
+def _unwrap(value, prefix: str, suffix: str, where: str) -> str:
+    if not isinstance(value, str) or not value.startswith(prefix) or not value.endswith(suffix) \
+            or len(value) < len(prefix) + len(suffix):
+        raise ImportFormatError(f"{where}: expected a string of the form {prefix + '...' + suffix!r}")
+    return value[len(prefix): len(value) - len(suffix)]
+
+
+def from_anthropic(text: str, prefix: str) -> tuple[list[str], dict[str, str]]:
+    data = _json(text)
+    if not isinstance(data, dict) or not data:
+        raise ImportFormatError("expected a JSON object of principles")
+    out = []
+    for i, (key, entry) in enumerate(data.items(), start=1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("prompt"), list) or len(entry["prompt"]) != 1:
+            raise ImportFormatError(f"{key}: expected {{'prompt': [one string], 'edit_request': string}}")
+        critique = _unwrap(entry["prompt"][0], "\n\nCritiqueRequest: ", "\n\nCritique:", f"{key}.prompt[0]")
+        revision = _unwrap(entry.get("edit_request"), "\n\nRevisionRequest: ", "\n\nRevision:",
+                           f"{key}.edit_request")
+        out.append(_principle(f"{prefix}-{i:02d}", key, len(data) - i + 1, critique, critique, revision,
+                              comment=f"imported from key {json.dumps(key, ensure_ascii=False)}"))
+    return out, {}
+
+
+def from_hf(text: str, prefix: str) -> tuple[list[str], dict[str, str]]:
+    data = _json(text)
+    items = data.get("constitutions") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ImportFormatError("expected an object with a non-empty 'constitutions' list")
+    out = []
+    for i, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("critic", "revision")):
+            raise ImportFormatError(f"constitutions[{i - 1}]: expected {{'critic': string, 'revision': string}}")
+        title = " ".join(item["critic"].split()[:8]) or f"Principle {i}"
+        out.append(_principle(f"{prefix}-{i:02d}", title, len(items) - i + 1, item["critic"],
+                              item["critic"], item["revision"]))
+    chats = data.get("system_chat") or []
+    if chats:
+        out.insert(0, f"# system_chat ({len(chats)} conversations) is not imported: `constc compile` builds "
+                      "few-shot chats from the principles' examples.")
+    return out, {}
+
+
+_CATEGORY = re.compile(r"^(S[1-9][0-9]*):\s*(.*?)\s*$")
+
+
+def from_llamaguard(text: str, prefix: str) -> tuple[list[str], dict[str, str]]:
+    blocks: list[tuple[str, str, list[str]]] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        m = _CATEGORY.match(line)
+        if m:
+            blocks.append((m.group(1), m.group(2), []))
+        elif line.strip() and not blocks:
+            raise ImportFormatError(f"line {n}: expected a category line like 'S1: Violent Crimes.'")
+        elif blocks:
+            blocks[-1][2].append(line)
+    if not blocks:
+        raise ImportFormatError("no category lines like 'S1: Violent Crimes.' found")
+    out, codes = [], {}
+    for i, (code, name, desc) in enumerate(blocks, start=1):
+        if code in codes:
+            raise ImportFormatError(f"category code {code} appears twice")
+        title = name[:-1] if name.endswith(".") else name
+        while desc and not desc[-1].strip():
+            desc.pop()
+        pid = f"{prefix}-{i:02d}"
+        codes[code] = pid
+        out.append(_principle(pid, title, len(blocks) - i + 1, "\n".join(desc) if desc else title))
+    return out, codes
+
+
+def _json(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ImportFormatError(f"not JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+
+
+IMPORTERS = {"anthropic": from_anthropic, "hf": from_hf, "llamaguard": from_llamaguard}
+
+
+def import_text(fmt: str, text: str, name: str, prefix: str) -> tuple[str, dict[str, str]]:
+    """(.const source of a whole constitution, guard code map) for an input in layout `fmt`."""
+    principles, codes = IMPORTERS[fmt](text, prefix)
+    header = f'constitution {name} {{\n  version "1.0.0"\n}}\n'
+    return header + "\n" + "\n\n".join(principles) + "\n", codes

@@ -1,0 +1,143 @@
+"""Compile targets: each turns a checked constitution into artifact files.
+
+A target is a module with `NAME` and `build(comp) -> dict[relative path, text]`. The
+`Compilation` below holds what they share: the principles resolved for one locale and
+jurisdiction, the eval cases (examples and suites, expanded by mutation operators), the
+template environment and the revision stamp. `write` adds `manifest.json`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from constc.evalcases import EvalCase, Turn
+from constc.ir.nodes import Principle
+from constc.ir.resolve import fallback_chain, resolve
+from constc.render import environment, render
+
+TARGET_NAMES = ("critique", "preference", "guard", "judge", "evals", "dataset")
+
+
+def dumps_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
+def dumps_jsonl(rows) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
+@dataclass
+class Compilation:
+    ctx: object                      # constc.passes.Context of a checked project
+    locale: str | None = None
+    jurisdiction: str | None = None
+    revision: str | None = None
+    dirty: bool = False
+    mutations: tuple[str, ...] | None = None  # None: every operator
+    locked: bool = False             # guard codes may not change (CI)
+
+    def __post_init__(self):
+        self.env = environment(self.ctx.project.root / self.ctx.project.config.project.templates)
+
+    # ---- the constitution ------------------------------------------------------
+    @property
+    def header(self):
+        return self.ctx.constitution.header
+
+    @functools.cached_property
+    def principles(self) -> list[Principle]:
+        return resolve(self.ctx.constitution, self.locale, self.jurisdiction)
+
+    @functools.cached_property
+    def by_id(self) -> dict[str, Principle]:
+        return {p.id: p for p in self.principles}
+
+    def by_priority(self) -> list[Principle]:
+        return sorted(self.principles, key=lambda p: (-(p.priority or 0), p.id))
+
+    @property
+    def effective_locale(self) -> str | None:
+        return self.locale or (self.header.locale if self.header else None)
+
+    def stamp(self, principle_id: str | None = None) -> dict:
+        """What every row carries: which principle, constitution, version, revision, locale."""
+        out = {"principle_id": principle_id} if principle_id else {}
+        return {**out, "constitution": self.header.name, "version": self.header.version,
+                "revision": self.revision, "locale": self.effective_locale}
+
+    # ---- phrasings (explicit, or derived from the statement by a template) -------
+    def critique_text(self, p: Principle) -> str:
+        return p.critique or render(self.env, "critique_request.j2", principle=p)
+
+    def revision_text(self, p: Principle) -> str:
+        return p.revision or render(self.env, "revision_request.j2", principle=p)
+
+    def compare_text(self, p: Principle) -> str:
+        return p.compare or render(self.env, "compare_question.j2", principle=p)
+
+    def conversation(self, case: EvalCase, response: str | None = None) -> str:
+        return render(self.env, "conversation.j2", turns=turns(case, response))
+
+    # ---- eval cases --------------------------------------------------------------
+    @functools.cached_property
+    def base_cases(self) -> list[EvalCase]:
+        from constc.targets.evals import collect_cases
+
+        return collect_cases(self)
+
+    @functools.cached_property
+    def cases(self) -> list[EvalCase]:
+        from constc.targets.mutations import expand
+
+        return expand(self, self.base_cases)
+
+    def in_locale(self, case_locale: str | None) -> bool:
+        chain = fallback_chain(self.effective_locale)
+        return (case_locale or self.effective_locale or "").lower() in chain if chain else True
+
+
+def turns(case: EvalCase, response: str | None = None) -> list[Turn]:
+    out = [*case.history, Turn(role="user", content=case.prompt)]
+    if response is not None:
+        out.append(Turn(role="assistant", content=response))
+    return out
+
+
+def target_module(name: str):
+    import importlib
+
+    return importlib.import_module(f"constc.targets.{name}")
+
+
+def build(comp: Compilation, names: list[str]) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for name in names:
+        files.update(target_module(name).build(comp))
+    return files
+
+
+def write(comp: Compilation, names: list[str], out: Path) -> dict[str, str]:
+    """Write the targets' files and manifest.json under `out`; return path -> sha256."""
+    files = build(comp, names)
+    digests = {}
+    for rel, text in sorted(files.items()):
+        data = text.encode("utf-8")
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_bytes() != data:
+            path.write_bytes(data)
+        digests[rel] = hashlib.sha256(data).hexdigest()
+    from constc import __version__
+
+    manifest = {
+        "constitution": comp.header.name, "version": comp.header.version,
+        "revision": comp.revision, "dirty": comp.dirty,
+        "locale": comp.effective_locale, "jurisdiction": comp.jurisdiction,
+        "targets": list(names), "constc": __version__, "artifacts": digests,
+    }
+    (out / "manifest.json").write_text(dumps_json(manifest), encoding="utf-8")
+    return digests
