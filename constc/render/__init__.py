@@ -24,6 +24,7 @@ def environment(project_templates: Path | None = None) -> SandboxedEnvironment:
         loader=ChoiceLoader([*loaders, FileSystemLoader(str(BUILTIN))]),
         undefined=StrictUndefined,
         autoescape=False,
+        auto_reload=False,  # templates do not change during a run: skip a stat per render
         keep_trailing_newline=False,
         trim_blocks=True,
         lstrip_blocks=True,

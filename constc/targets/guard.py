@@ -88,9 +88,14 @@ def categories(comp, full: dict[str, str]) -> list[dict]:
                    for p in guarded(comp)), key=lambda c: code_order(c["code"]))
 
 
-def guard_prompt(comp, cats: list[dict], case) -> str:
+def categories_block(comp, cats: list[dict]) -> str:
+    return render(comp.env, "guard_categories.j2", categories=cats).rstrip("\n")
+
+
+def guard_prompt(comp, block: str, case) -> str:
+    """The classifier prompt for one case; `block` is the rendered category list (shared)."""
     role = "Agent" if case.response is not None else "User"
-    return render(comp.env, "guard.j2", role=role, categories=cats, turns=turns(case, case.response))
+    return render(comp.env, "guard.j2", role=role, categories_block=block, turns=turns(case, case.response))
 
 
 def parse_answer(text: str, code_map: dict[str, str]) -> list[str]:
@@ -125,12 +130,13 @@ def build(comp) -> dict[str, str]:
     cats = categories(comp, full)
     active = {c["code"]: c["principle_id"] for c in cats}
     code_of = {pid: code for code, pid in active.items()}
+    block = categories_block(comp, cats)
     rows = []
     for case in comp.cases:
         flagged = [code_of[pid] for pid in case.principles if pid in code_of]
         if case.responses is not None or case.needs_translation or not flagged:
             continue
-        rows.append({"case_id": case.id, "mutation": case.mutation, "prompt": guard_prompt(comp, cats, case),
+        rows.append({"case_id": case.id, "mutation": case.mutation, "prompt": guard_prompt(comp, block, case),
                      "expected": "unsafe" if case.expected == "violates" else "safe",
                      "expected_codes": flagged if case.expected == "violates" else [],
                      **comp.stamp()})

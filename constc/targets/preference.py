@@ -19,11 +19,16 @@ def principle_prompt(comp, p, case) -> str:
                   response_a=a, response_b=b)
 
 
-def constitution_prompt(comp, case) -> str:
+def principles_block(comp) -> str:
+    """The whole constitution in priority order with its precedence rules (shared by all cases)."""
+    return render(comp.env, "preference_principles.j2", principles=comp.by_priority(),
+                  precedences=comp.ctx.constitution.precedences).rstrip("\n")
+
+
+def constitution_prompt(comp, case, block: str) -> str:
     a, b = case.responses
     return render(comp.env, "preference_constitution.j2", conversation=comp.conversation(case),
-                  principles=comp.by_priority(), precedences=comp.ctx.constitution.precedences,
-                  response_a=a, response_b=b)
+                  principles_block=block, response_a=a, response_b=b)
 
 
 def rows(comp):
@@ -34,9 +39,10 @@ def rows(comp):
                 yield {"variant": "principle", "case_id": case.id, "mutation": case.mutation,
                        "prompt": principle_prompt(comp, p, case), "answer_tokens": ANSWER_TOKENS,
                        "expected": case.expected, **comp.stamp(p.id)}
+    block = principles_block(comp)
     for case in pairs:
         yield {"variant": "constitution", "case_id": case.id, "mutation": case.mutation,
-               "principle_ids": case.principles, "prompt": constitution_prompt(comp, case),
+               "principle_ids": case.principles, "prompt": constitution_prompt(comp, case, block),
                "answer_tokens": ANSWER_TOKENS, "expected": case.expected, **comp.stamp()}
 
 
