@@ -1,0 +1,84 @@
+"""diff and log: what a constitution change means, and a principle's history."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from constc.cli import EXIT_CLEAN, EXIT_FINDINGS, UsageError
+from constc.config import find_project
+
+DIFF_FORMATS = ("human", "markdown", "json", "github")
+
+
+def sides(args, project):
+    """(base, head) sources from --against / --base/--head / --staged."""
+    from constc.diff.sources import SourceError, open_side
+
+    chosen = sum(bool(x) for x in (args.against, args.base or args.head, args.staged))
+    if chosen != 1:
+        raise UsageError("give exactly one of --against SPEC, --base/--head, --staged")
+    try:
+        if args.staged:
+            return open_side("HEAD", project), open_side(":staged", project)
+        if args.against:
+            return open_side(args.against, project), open_side(":worktree", project)
+        if not args.base:
+            raise UsageError("--head needs --base")
+        return open_side(args.base, project), open_side(args.head or ":worktree", project)
+    except SourceError as err:
+        raise UsageError(str(err)) from None
+
+
+def run_diff_cmd(args) -> int:
+    from constc.diff import run_diff
+    from constc.diff.report import RENDERERS
+
+    path = Path(args.path)
+    if not path.exists():
+        raise UsageError(f"{args.path}: no such file or directory")
+    project = find_project(path)
+    base, head = sides(args, project)
+    if args.fail_level:
+        head.project.config.diff.fail_level = args.fail_level
+    result = run_diff(base, head)
+    print(RENDERERS[args.format](result))
+    return EXIT_FINDINGS if result.failing else EXIT_CLEAN
+
+
+def run_log(args) -> int:
+    from constc.diff.history import principle_history, render_history
+    from constc.diff.sources import SourceError
+
+    project = find_project(Path(args.path))
+    try:
+        history = principle_history(project, args.principle, max_commits=args.max_commits, rev=args.rev)
+    except SourceError as err:
+        raise UsageError(str(err)) from None
+    if not history.entries:
+        print(f"{args.principle} does not appear in the history of {args.rev}", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(render_history(history, args.format))
+    return EXIT_CLEAN
+
+
+def register(sub) -> None:
+    p = sub.add_parser("diff", help="semantic diff of the constitution between two revisions")
+    p.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
+    p.add_argument("--against", metavar="SPEC", help="compare the working tree with SPEC ('.git#ref=main', a "
+                   "revision, or a directory)")
+    p.add_argument("--base", metavar="SPEC", help="the old side (a revision, '.git#ref=...', or a directory)")
+    p.add_argument("--head", metavar="SPEC", help="the new side (default: the working tree)")
+    p.add_argument("--staged", action="store_true", help="compare the index with HEAD (for pre-commit)")
+    p.add_argument("--format", choices=DIFF_FORMATS, default="human")
+    p.add_argument("--fail-level", choices=["ID", "PRIORITY", "SEMANTIC", "TEXT", "none"],
+                   help="override [diff] fail_level")
+    p.set_defaults(run=run_diff_cmd)
+
+    p = sub.add_parser("log", help="the commits that changed a principle, and the tags holding each version")
+    p.add_argument("principle", help="a principle ID, e.g. HARM-01")
+    p.add_argument("path", nargs="?", default=".")
+    p.add_argument("--rev", default="HEAD", help="walk history from this revision (default: HEAD)")
+    p.add_argument("--max-commits", type=int, default=1000)
+    p.add_argument("--format", choices=["human", "markdown", "json"], default="human")
+    p.set_defaults(run=run_log)

@@ -1,0 +1,119 @@
+"""`constc log ID`: the commits that changed one principle, and the tags holding each version.
+
+History is walked oldest first over the commits that touch the project folder; each is
+compiled from its blobs (the parse cache makes unchanged files free) and the principle's
+fingerprint (its fields and its addenda, positions left out) is compared with the last
+one seen. A new fingerprint is a new version of the principle's text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from constc.config import Project
+from constc.diff.semantic import Change, semantic_diff
+from constc.diff.sources import GitTree, _config_at, _prefix, _repo, resolve_commit
+from constc.ir.nodes import Constitution, strip_spans
+
+
+@dataclass
+class Entry:
+    commit: str
+    date: str
+    author: str
+    summary: str
+    kind: str                    # added | changed | removed | restored
+    version: int | None          # None once removed
+    changes: list[Change] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class History:
+    principle: str
+    scanned: int
+    entries: list[Entry]
+
+
+def _constitution(repo_commit, prefix: str, project: Project) -> Constitution:
+    from constc.passes import compile_project
+
+    tree = GitTree(repo_commit, prefix, repo_commit.hexsha[:12])
+    config = _config_at(tree, project.config, tree.label)
+    at = Project(root=project.root, config=config, root_file=project.root / config.project.root)
+    return compile_project(at, tree, until="merge-addenda").constitution
+
+
+def fingerprint(const: Constitution, pid: str) -> str | None:
+    p = const.principle(pid)
+    if p is None:
+        return None
+    data = {"principle": strip_spans(p),
+            "addenda": sorted((strip_spans(a) for a in const.addenda if a.principle_id == pid),
+                              key=lambda a: json.dumps(a, sort_keys=True))}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def principle_history(project: Project, pid: str, max_commits: int = 1000, rev: str = "HEAD") -> History:
+    repo = _repo(project.root)
+    prefix = _prefix(repo, project.root)
+    head = resolve_commit(repo, rev)
+    commits = list(repo.iter_commits(head, paths=prefix or None, max_count=max_commits))[::-1]
+    entries: list[Entry] = []
+    versions: dict[str, int] = {}
+    last_fp, last_const = None, Constitution()
+    for commit in commits:
+        const = _constitution(commit, prefix, project)
+        fp = fingerprint(const, pid)
+        if fp != last_fp:
+            if fp is None:
+                kind, version = "removed", None
+            else:
+                kind = "added" if last_fp is None and not entries else \
+                    ("restored" if last_fp is None else "changed")
+                version = versions.setdefault(fp, len(versions) + 1)
+            changes = [c for c in semantic_diff(last_const, const) if c.principle_id == pid]
+            entries.append(Entry(commit.hexsha, commit.committed_datetime.date().isoformat(),
+                                 str(commit.author.name), commit.summary, kind, version, changes))
+        last_fp, last_const = fp, const
+    by_version: dict[int, list[str]] = {}
+    for tag in sorted(repo.tags, key=lambda t: t.name):
+        try:
+            tag_commit = tag.commit
+        except ValueError:  # a tag that points at something other than a commit
+            continue
+        fp = fingerprint(_constitution(tag_commit, prefix, project), pid)
+        if fp in versions:
+            by_version.setdefault(versions[fp], []).append(tag.name)
+    seen: set[int] = set()
+    for e in entries:
+        if e.version is not None and e.version not in seen:
+            seen.add(e.version)
+            e.tags = by_version.get(e.version, [])
+    return History(pid, len(commits), entries)
+
+
+def render_history(h: History, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps({"principle": h.principle, "commits_scanned": h.scanned, "entries": [
+            {"commit": e.commit, "date": e.date, "author": e.author, "summary": e.summary, "kind": e.kind,
+             "version": e.version, "tags": e.tags, "changes": [{"rule": c.rule, "message": c.message}
+                                                                 for c in e.changes]}
+            for e in h.entries]}, indent=2, ensure_ascii=False)
+    versions = len({e.version for e in h.entries if e.version})
+    md = fmt == "markdown"
+    out = [f"{'## ' if md else ''}{h.principle}: {versions} version(s) in {h.scanned} commit(s) scanned", ""]
+    if md:
+        out += ["| version | commit | date | summary | change | rules | tags |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for e in h.entries:
+        rules = ", ".join(sorted({c.rule for c in e.changes})) or "-"
+        v = f"v{e.version}" if e.version else "-"
+        tags = ", ".join(e.tags) or "-"
+        if md:
+            out.append(f"| {v} | `{e.commit[:10]}` | {e.date} | {e.summary} | {e.kind} | {rules} | {tags} |")
+        else:
+            out.append(f"{v:<4} {e.commit[:10]} {e.date}  {e.kind:<8} {e.summary}")
+            out.append(f"     rules: {rules}   tags: {tags}")
+    return "\n".join(out)

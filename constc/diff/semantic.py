@@ -1,0 +1,359 @@
+"""Principle-level semantic diff: pair two constitutions by ID and classify every change.
+
+Each change names a rule (buf-style IDs such as PRINCIPLE_NO_DELETE) with a level and
+the version bump it needs. Levels nest: ID ⊂ PRIORITY ⊂ SEMANTIC ⊂ TEXT, and the project
+config's `[diff] fail_level` says which of them fail the check; additions belong to no
+level and never fail, but still need their bump.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from pydantic import BaseModel
+
+from constc.ir.nodes import Addendum, Constitution, Principle, Span, strip_spans
+
+LEVELS = ("ID", "PRIORITY", "SEMANTIC", "TEXT")
+BUMPS = ("none", "patch", "minor", "major")
+
+
+@dataclass(frozen=True)
+class ChangeRule:
+    id: str
+    level: str | None   # None: reported, never fails
+    bump: str
+    summary: str
+
+
+_RULES = [
+    ChangeRule("PRINCIPLE_NO_DELETE", "ID", "major", "A principle was removed."),
+    ChangeRule("PRINCIPLE_ID_NO_CHANGE", "ID", "major", "A principle's ID changed; its text stayed (a rename)."),
+    ChangeRule("PRIORITY_NO_REORDER", "PRIORITY", "major", "A priority change flips which of two principles wins."),
+    ChangeRule("PRECEDENCE_NO_REVERSE", "PRIORITY", "major", "A precedence rule was reversed."),
+    ChangeRule("PRECEDENCE_NO_DELETE", "PRIORITY", "major", "A precedence rule was removed."),
+    ChangeRule("CATEGORY_NO_CHANGE", "SEMANTIC", "major", "A principle moved to another category."),
+    ChangeRule("SEVERITY_NO_CHANGE", "SEMANTIC", "major", "A principle's severity changed."),
+    ChangeRule("STATEMENT_MEANING_CHANGED", "SEMANTIC", "major",
+               "A statement was rewritten, or a word that carries its meaning (not, never, must, only...) changed."),
+    ChangeRule("THRESHOLD_CHANGED", "SEMANTIC", "minor", "A flagging threshold changed."),
+    ChangeRule("TARGET_CHANGED", "SEMANTIC", "minor", "A target was added, removed or changed."),
+    ChangeRule("PRECEDENCE_ADDED", "SEMANTIC", "minor", "A precedence rule was added."),
+    ChangeRule("EXAMPLE_NO_DELETE", "SEMANTIC", "minor", "An example was removed."),
+    ChangeRule("EXAMPLE_LABEL_CHANGED", "SEMANTIC", "minor", "An example's expected label flipped."),
+    ChangeRule("LOCALE_ADDENDUM_NO_DELETE", "SEMANTIC", "minor", "A locale or jurisdiction addendum was removed."),
+    ChangeRule("STATEMENT_REWORDED", "TEXT", "patch", "A statement's wording changed; its meaning words did not."),
+    ChangeRule("TITLE_CHANGED", "TEXT", "patch", "A title changed."),
+    ChangeRule("CRITIQUE_CHANGED", "TEXT", "patch", "A critique phrasing changed."),
+    ChangeRule("REVISION_CHANGED", "TEXT", "patch", "A revision phrasing changed."),
+    ChangeRule("COMPARE_CHANGED", "TEXT", "patch", "A comparison phrasing changed."),
+    ChangeRule("PRIORITY_CHANGED", "TEXT", "patch", "A priority changed without changing any order."),
+    ChangeRule("TAGS_CHANGED", "TEXT", "patch", "Tags changed."),
+    ChangeRule("EXAMPLE_CHANGED", "TEXT", "patch", "An example's text changed."),
+    ChangeRule("LOCALE_ADDENDUM_CHANGED", "TEXT", "patch", "A locale or jurisdiction addendum changed."),
+    ChangeRule("PRINCIPLE_ADDED", None, "minor", "A principle was added."),
+    ChangeRule("EXAMPLE_ADDED", None, "patch", "An example was added."),
+    ChangeRule("LOCALE_ADDENDUM_ADDED", None, "minor", "A locale or jurisdiction addendum was added."),
+    ChangeRule("HEADER_CHANGED", None, "none", "The header changed (owners, review cadence, locales)."),
+    ChangeRule("VERSION_BUMP_REQUIRED", None, "none", "The version was not bumped as far as the changes need."),
+]
+RULES = {r.id: r for r in _RULES}
+
+# Words whose change turns a sentence around; editing one is a change of meaning.
+MEANING_WORDS = frozenset("""not no never none nothing always must should may might can cannot can't don't
+doesn't won't without only even unless except avoid prefer allow allowed forbid forbidden refuse require
+required all any every some more less""".split())
+RENAME_SIMILARITY = 0.85
+REWRITE_SIMILARITY = 0.6
+
+
+class Change(BaseModel):
+    rule: str
+    principle_id: str | None = None
+    message: str
+    field: str | None = None
+    before: str | None = None
+    after: str | None = None
+    base_span: Span | None = None
+    head_span: Span | None = None
+
+    @property
+    def level(self) -> str | None:
+        return RULES[self.rule].level
+
+    @property
+    def bump(self) -> str:
+        return RULES[self.rule].bump
+
+
+def words(text: str | None) -> list[str]:
+    return (text or "").split()
+
+
+def similarity(a: str | None, b: str | None) -> float:
+    return SequenceMatcher(None, words(a), words(b), autojunk=False).ratio()
+
+
+def meaning_changed(a: str, b: str) -> bool:
+    wa, wb = words(a.lower()), words(b.lower())
+    sm = SequenceMatcher(None, wa, wb, autojunk=False)
+    if sm.ratio() < REWRITE_SIMILARITY:
+        return True
+    touched = set()
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op != "equal":
+            touched.update(w.strip(".,;:!?\"'()") for w in wa[i1:i2] + wb[j1:j2])
+    return bool(touched & MEANING_WORDS)
+
+
+def _match_renames(removed: list[Principle], added: list[Principle]) -> list[tuple[Principle, Principle]]:
+    scored = sorted(((similarity(r.statement, a.statement), r.id, a.id, r, a) for r in removed for a in added),
+                    key=lambda t: (-t[0], t[1], t[2]))
+    used, out = set(), []
+    for score, rid, aid, r, a in scored:
+        if score >= RENAME_SIMILARITY and rid not in used and aid not in used:
+            used |= {rid, aid}
+            out.append((r, a))
+    return out
+
+
+_TEXT_RULES = {"title": "TITLE_CHANGED", "critique": "CRITIQUE_CHANGED", "revision": "REVISION_CHANGED",
+               "compare": "COMPARE_CHANGED"}
+
+
+def _example_key(ex, n: int) -> str:
+    return ex.name or f"#{n} {ex.label}: {ex.prompt[:40]}"
+
+
+class _Differ:
+    def __init__(self, base: Constitution, head: Constitution):
+        self.base, self.head = base, head
+        self.changes: list[Change] = []
+
+    def add(self, rule: str, message: str, pid: str | None = None, **kw) -> None:
+        self.changes.append(Change(rule=rule, principle_id=pid, message=message, **kw))
+
+    def principles(self) -> dict[str, str]:
+        """Pair principles; returns old ID -> new ID for renames."""
+        b = {p.id: p for p in self.base.principles}
+        h = {p.id: p for p in self.head.principles}
+        removed = [p for pid, p in b.items() if pid not in h]
+        added = [p for pid, p in h.items() if pid not in b]
+        renames = _match_renames(removed, added)
+        renamed = {r.id: a.id for r, a in renames}
+        for r, a in renames:
+            self.add("PRINCIPLE_ID_NO_CHANGE", f"{r.id} was renamed to {a.id}", a.id, field="id",
+                     before=r.id, after=a.id, base_span=r.span, head_span=a.span)
+        for p in removed:
+            if p.id not in renamed:
+                where = f" (jurisdiction {p.jurisdiction})" if p.jurisdiction else ""
+                self.add("PRINCIPLE_NO_DELETE", f"{p.id} \"{p.title}\"{where} was removed", p.id,
+                         before=p.statement, base_span=p.span)
+        for p in added:
+            if p.id not in renamed.values():
+                where = f" (jurisdiction {p.jurisdiction})" if p.jurisdiction else ""
+                self.add("PRINCIPLE_ADDED", f"{p.id} \"{p.title}\"{where} was added", p.id,
+                         after=p.statement, head_span=p.span)
+        pairs = [(b[pid], h[pid]) for pid in b if pid in h] + renames
+        for old, new in pairs:
+            self.principle(old, new, {renamed.get(k, k): v for k, v in b.items()}, h)
+        return renamed
+
+    def principle(self, old: Principle, new: Principle, b: dict, h: dict) -> None:
+        pid, spans = new.id, {"base_span": old.span, "head_span": new.span}
+
+        def field_spans(name):
+            return {"base_span": old.field_spans.get(name, old.span), "head_span": new.field_spans.get(name, new.span)}
+
+        if old.statement != new.statement:
+            rule = "STATEMENT_MEANING_CHANGED" if meaning_changed(old.statement or "", new.statement or "") \
+                else "STATEMENT_REWORDED"
+            self.add(rule, f"{pid}: statement {'meaning changed' if rule.startswith('STATEMENT_M') else 'reworded'}",
+                     pid, field="statement", before=old.statement, after=new.statement, **field_spans("statement"))
+        for name, rule in _TEXT_RULES.items():
+            if getattr(old, name) != getattr(new, name):
+                self.add(rule, f"{pid}: {name} changed", pid, field=name, before=getattr(old, name),
+                         after=getattr(new, name), **field_spans(name))
+        if old.category != new.category:
+            self.add("CATEGORY_NO_CHANGE", f"{pid} moved from {old.category} to {new.category}", pid,
+                     field="category", before=old.category, after=new.category, **field_spans("category"))
+        if old.severity != new.severity:
+            self.add("SEVERITY_NO_CHANGE", f"{pid}: severity {old.severity} -> {new.severity}", pid,
+                     field="severity", before=old.severity, after=new.severity, **field_spans("severity"))
+        if old.threshold != new.threshold:
+            self.add("THRESHOLD_CHANGED", f"{pid}: threshold {old.threshold} -> {new.threshold}", pid,
+                     field="threshold", before=str(old.threshold), after=str(new.threshold), **field_spans("threshold"))
+        if sorted(old.tags) != sorted(new.tags):
+            self.add("TAGS_CHANGED", f"{pid}: tags {old.tags} -> {new.tags}", pid, field="tags",
+                     before=", ".join(old.tags), after=", ".join(new.tags), **field_spans("tags"))
+        if old.priority != new.priority:
+            self.priority(old, new, b, h, field_spans("priority"))
+        self.targets(old, new, spans)
+        self.examples(old, new)
+
+    def priority(self, old, new, b, h, spans) -> None:
+        def order(x, y):
+            return (x > y) - (x < y)
+
+        flipped = sorted(q for q, other in h.items() if q != new.id and q in b and other.priority is not None
+                         and b[q].priority is not None and old.priority is not None and new.priority is not None
+                         and order(old.priority, b[q].priority) != order(new.priority, other.priority))
+        detail = f"priority {old.priority} -> {new.priority}"
+        if flipped:
+            shown = ", ".join(flipped[:5]) + (f" and {len(flipped) - 5} more" if len(flipped) > 5 else "")
+            self.add("PRIORITY_NO_REORDER", f"{new.id}: {detail} changes its order against {shown}", new.id,
+                     field="priority", before=str(old.priority), after=str(new.priority), **spans)
+        else:
+            self.add("PRIORITY_CHANGED", f"{new.id}: {detail}", new.id, field="priority",
+                     before=str(old.priority), after=str(new.priority), **spans)
+
+    def targets(self, old, new, spans) -> None:
+        def show(ts):
+            return {t.metric: f"{t.op} {t.value:g}{'%' if t.percent else ''}" for t in ts}
+
+        a, b = show(old.targets), show(new.targets)
+        for metric in sorted(a.keys() | b.keys()):
+            if a.get(metric) != b.get(metric):
+                self.add("TARGET_CHANGED", f"{new.id}: target {metric} {a.get(metric, '(none)')} -> "
+                         f"{b.get(metric, '(none)')}", new.id, field="target", before=a.get(metric),
+                         after=b.get(metric), **spans)
+
+    def examples(self, old, new) -> None:
+        a = {_example_key(e, n): e for n, e in enumerate(old.examples, 1) if e.locale is None}
+        b = {_example_key(e, n): e for n, e in enumerate(new.examples, 1) if e.locale is None}
+        for key in a.keys() - b.keys():
+            self.add("EXAMPLE_NO_DELETE", f"{new.id}: example {key} removed", new.id, field="example",
+                     before=a[key].prompt, base_span=a[key].span)
+        for key in b.keys() - a.keys():
+            self.add("EXAMPLE_ADDED", f"{new.id}: example {key} added", new.id, field="example",
+                     after=b[key].prompt, head_span=b[key].span)
+        for key in sorted(a.keys() & b.keys()):
+            x, y = a[key], b[key]
+            if x.label != y.label:
+                self.add("EXAMPLE_LABEL_CHANGED", f"{new.id}: example {key} {x.label} -> {y.label}", new.id,
+                         field="example", before=x.label, after=y.label, base_span=x.span, head_span=y.span)
+            elif (x.prompt, x.response) != (y.prompt, y.response):
+                self.add("EXAMPLE_CHANGED", f"{new.id}: example {key} text changed", new.id, field="example",
+                         before=f"{x.prompt}\n{x.response or ''}".strip(),
+                         after=f"{y.prompt}\n{y.response or ''}".strip(), base_span=x.span, head_span=y.span)
+
+    def precedences(self, renamed: dict[str, str]) -> None:
+        def pairs(const, rename):
+            return {(rename.get(r.winner, r.winner), rename.get(r.loser, r.loser)): r for r in const.precedences}
+
+        a, b = pairs(self.base, renamed), pairs(self.head, {})
+        for (w, l), rule in a.items():
+            if (w, l) in b:
+                continue
+            if (l, w) in b:
+                self.add("PRECEDENCE_NO_REVERSE", f"{w} over {l} was reversed to {l} over {w}", w,
+                         before=f"{w} over {l}", after=f"{l} over {w}", base_span=rule.span,
+                         head_span=b[(l, w)].span)
+            else:
+                self.add("PRECEDENCE_NO_DELETE", f"precedence rule {w} over {l} was removed", w,
+                         before=f"{w} over {l}", base_span=rule.span)
+        for (w, l), rule in b.items():
+            if (w, l) not in a and (l, w) not in a:
+                self.add("PRECEDENCE_ADDED", f"precedence rule {w} over {l} was added", w,
+                         after=f"{w} over {l}", head_span=rule.span)
+
+    def addenda(self, renamed: dict[str, str]) -> None:
+        def keyed(const, rename) -> dict[tuple, Addendum]:
+            return {(rename.get(a.principle_id, a.principle_id), a.scope.kind, a.scope.tag.lower()): a
+                    for a in const.addenda}
+
+        a, b = keyed(self.base, renamed), keyed(self.head, {})
+        for key in sorted(a.keys() - b.keys()):
+            self.add("LOCALE_ADDENDUM_NO_DELETE", f"{key[0]}: {key[1]} {key[2]} addendum removed", key[0],
+                     before=a[key].statement, base_span=a[key].span)
+        for key in sorted(b.keys() - a.keys()):
+            self.add("LOCALE_ADDENDUM_ADDED", f"{key[0]}: {key[1]} {key[2]} addendum added", key[0],
+                     after=b[key].statement, head_span=b[key].span)
+        for key in sorted(a.keys() & b.keys()):
+            x, y = a[key], b[key]
+            sx = strip_spans(x.model_dump(exclude={"principle_id"}))
+            sy = strip_spans(y.model_dump(exclude={"principle_id"}))
+            if sx != sy:
+                fields = sorted(k for k in sx if sx[k] != sy[k])
+                self.add("LOCALE_ADDENDUM_CHANGED", f"{key[0]}: {key[1]} {key[2]} addendum changed "
+                         f"({', '.join(fields)})", key[0], field="statement" if "statement" in fields else None,
+                         before=x.statement, after=y.statement, base_span=x.span, head_span=y.span)
+
+    def header(self) -> None:
+        x, y = self.base.header, self.head.header
+        if x is None or y is None:
+            return
+        for name in ("owners", "review_days", "locale", "locales", "name"):
+            if getattr(x, name) != getattr(y, name):
+                self.add("HEADER_CHANGED", f"header {name}: {getattr(x, name)} -> {getattr(y, name)}",
+                         field=name, before=str(getattr(x, name)), after=str(getattr(y, name)),
+                         base_span=x.span, head_span=y.span)
+
+
+def semantic_diff(base: Constitution, head: Constitution) -> list[Change]:
+    d = _Differ(base, head)
+    renamed = d.principles()
+    d.precedences(renamed)
+    d.addenda(renamed)
+    d.header()
+    return d.changes
+
+
+# ---- versions ---------------------------------------------------------------------------
+
+_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)")
+
+
+def version_tuple(v: str | None) -> tuple[int, int, int] | None:
+    m = _SEMVER.match(v or "")
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
+def actual_bump(old: str | None, new: str | None) -> str | None:
+    """The bump between two versions; None when either is not semver or the new one is lower."""
+    a, b = version_tuple(old), version_tuple(new)
+    if a is None or b is None or b < a:
+        return None
+    if b[0] > a[0]:
+        return "major"
+    if b[1] > a[1]:
+        return "minor"
+    return "patch" if b[2] > a[2] else "none"
+
+
+def required_bump(changes: list[Change]) -> str:
+    return max((c.bump for c in changes), key=BUMPS.index, default="none")
+
+
+def next_version(old: str, bump: str) -> str:
+    major, minor, patch = version_tuple(old) or (0, 0, 0)
+    return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0",
+            "patch": f"{major}.{minor}.{patch + 1}", "none": old}[bump]
+
+
+def version_check(base: Constitution, head: Constitution, changes: list[Change]) -> Change | None:
+    need = required_bump(changes)
+    old = base.header.version if base.header else None
+    new = head.header.version if head.header else None
+    got = actual_bump(old, new)
+    if need == "none" or old is None or new is None:
+        return None
+    if got is None:
+        return Change(rule="VERSION_BUMP_REQUIRED", message=f"version went from {old} to {new}: it must not go "
+                      f"down; this change needs at least {next_version(old, need)}", before=old, after=new,
+                      head_span=head.header.field_spans.get("version"))
+    if BUMPS.index(got) < BUMPS.index(need):
+        return Change(rule="VERSION_BUMP_REQUIRED", message=f"this change needs a {need} version bump "
+                      f"({old} -> {next_version(old, need)}), but the version is {new}",
+                      before=old, after=new, head_span=head.header.field_spans.get("version"))
+    return None
+
+
+def fails(change: Change, fail_level: str) -> bool:
+    if change.rule == "VERSION_BUMP_REQUIRED":
+        return True
+    if change.level is None or fail_level == "none":
+        return False
+    return LEVELS.index(change.level) <= LEVELS.index(fail_level)

@@ -1,0 +1,180 @@
+"""Constitution sources at a git revision, in the index, or in a directory, without checkout.
+
+A source spec is one of:
+- `.git#ref=main` (also `#branch=`, `#tag=`, `#commit=`), buf's notation for a ref of the
+  repository that holds the project;
+- a revision (`main`, `HEAD~1`, a commit SHA), for `--base` / `--head`;
+- `:staged` for the index, `:worktree` for the files on disk;
+- a directory (another checkout or an export of the project).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from constc.config import CONFIG_NAME, Config, ConfigError, Project, parse_config
+from constc.sources import DiskTree, SourceTree
+
+
+class SourceError(Exception):
+    """A source spec that cannot be read: exit code 2."""
+
+
+@functools.lru_cache(maxsize=64)
+def glob_regex(pattern: str) -> re.Pattern:
+    """pathlib-style glob (`**/` is zero or more folders, `*` stays inside one) as a regex."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[":
+            j = pattern.find("]", i + 1)
+            if j < 0:
+                out.append(re.escape("["))
+                i += 1
+            else:
+                out.append(fnmatch.translate(pattern[i:j + 1])[4:-3])
+                i = j + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+class _BlobTree:
+    """Files as {project-relative path: blob}, read lazily."""
+
+    label: str
+
+    def __init__(self, files: dict[str, object]):
+        self._files = files
+
+    def read(self, rel: str) -> bytes | None:
+        blob = self._files.get(posixpath.normpath(rel))
+        return None if blob is None else self._read_blob(blob)
+
+    def glob(self, pattern: str) -> list[str]:
+        rx = glob_regex(pattern)
+        return sorted(p for p in self._files if rx.match(p))
+
+
+class GitTree(_BlobTree):
+    def __init__(self, commit, prefix: str, label: str):
+        files = {}
+        try:
+            node = commit.tree / prefix if prefix else commit.tree
+        except KeyError:
+            node = None  # the project folder did not exist at this revision
+        if node is not None:
+            for item in node.traverse():
+                if item.type == "blob":
+                    files[posixpath.relpath(item.path, prefix) if prefix else item.path] = item
+        super().__init__(files)
+        self.label = label
+        self.commit = commit
+
+    @staticmethod
+    def _read_blob(blob) -> bytes:
+        return blob.data_stream.read()
+
+
+class IndexTree(_BlobTree):
+    def __init__(self, repo, prefix: str):
+        files = {}
+        for (path, stage), entry in repo.index.entries.items():
+            if stage == 0 and (not prefix or path.startswith(prefix + "/")):
+                files[path[len(prefix) + 1:] if prefix else path] = entry.binsha
+        super().__init__(files)
+        self.repo = repo
+        self.label = "index"
+
+    def _read_blob(self, binsha) -> bytes:
+        return self.repo.odb.stream(binsha).read()
+
+
+@dataclass
+class Side:
+    """One side of a comparison: where the files come from and the project config there."""
+
+    tree: SourceTree
+    project: Project
+    label: str
+    revision: str | None = None
+
+
+def _repo(root: Path):
+    import git
+
+    try:
+        return git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise SourceError(f"{root} is not inside a git repository") from None
+
+
+def _prefix(repo, root: Path) -> str:
+    rel = root.resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
+    return "" if rel == "." else rel
+
+
+def _config_at(tree: SourceTree, fallback: Config, where: str) -> Config:
+    data = tree.read(CONFIG_NAME)
+    if data is None:
+        return fallback
+    try:
+        return parse_config(data.decode("utf-8"), f"{where}:{CONFIG_NAME}")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where}:{CONFIG_NAME} is not UTF-8") from None
+
+
+def _side(tree: SourceTree, current: Project, label: str, revision: str | None = None) -> Side:
+    config = _config_at(tree, current.config, label)
+    project = Project(root=current.root, config=config, config_path=current.config_path,
+                      root_file=current.root / config.project.root)
+    return Side(tree, project, label, revision)
+
+
+def resolve_commit(repo, rev: str):
+    import git
+
+    if not repo.head.is_valid() and rev.startswith("HEAD"):
+        raise SourceError("the repository has no commits yet")
+    try:
+        return repo.commit(rev)
+    except (git.BadName, git.BadObject, ValueError):
+        hint = " (this is a shallow clone; fetch more history)" if (Path(repo.git_dir) / "shallow").exists() else ""
+        raise SourceError(f"unknown revision '{rev}'{hint}") from None
+
+
+_GIT_SPEC = re.compile(r"^(?P<path>.*?\.git)#(?P<kind>ref|branch|tag|commit)=(?P<ref>.+)$")
+
+
+def open_side(spec: str, current: Project) -> Side:
+    """The source a spec names, relative to the current project."""
+    if spec == ":worktree":
+        return Side(DiskTree(current.root), current, "working tree")
+    m = _GIT_SPEC.match(spec)
+    if spec == ":staged" or m or not Path(spec).is_dir():
+        repo = _repo(current.root)
+        prefix = _prefix(repo, current.root)
+        if spec == ":staged":
+            return _side(IndexTree(repo, prefix), current, "index")
+        rev = m.group("ref") if m else spec
+        commit = resolve_commit(repo, rev)
+        return _side(GitTree(commit, prefix, f"{rev}@{commit.hexsha[:12]}"), current, rev, commit.hexsha)
+    folder = Path(spec).resolve()
+    tree = DiskTree(folder, label=str(spec))
+    config = _config_at(tree, current.config, str(spec))
+    project = Project(root=folder, config=config, root_file=folder / config.project.root)
+    return Side(tree, project, str(spec))
