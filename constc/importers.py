@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import re
 
-from constc.fmt import fmt_string
-
 FORMATS = ("anthropic", "hf", "llamaguard")
 
 
@@ -21,6 +19,8 @@ class ImportFormatError(ValueError):
 
 def _principle(pid: str, title: str, priority: int, statement: str, critique: str | None = None,
                revision: str | None = None, comment: str | None = None) -> str:
+    from constc.fmt import fmt_string
+
     lines = [f"# {comment}"] if comment else []
     lines.append(f"principle {pid} {fmt_string(title, '')} {{")
     lines += ["  category imported", f"  priority {priority}", "  severity medium",

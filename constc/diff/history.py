@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 
 from constc.config import Project
@@ -46,6 +47,35 @@ def _constitution(repo_commit, prefix: str, project: Project) -> Constitution:
     return compile_project(at, tree, until="merge-addenda").constitution
 
 
+_LEXEME = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*|[{}]')
+_INCLUDE = re.compile(r'\binclude\s+"(?:[^"\\\n]|\\.)*"')
+
+
+def source_key(text: str, pid: str) -> tuple:
+    """What in one file could change the principle's fingerprint: its include statements and
+    the source of every `principle PID` / `addendum PID` block with its enclosing block's
+    opening line. Strings and comments are skipped whole, so braces inside them do not count."""
+    starts = [m.start() for m in re.finditer(rf"\b(?:principle|addendum)\s+{re.escape(pid)}\b", text)]
+    blocks, stack, pending = [], [], sorted(starts)
+    for m in _LEXEME.finditer(text):
+        while pending and pending[0] < m.start():
+            pending.pop(0)
+            opener = text[stack[-1][0]:stack[-1][1]] if stack else ""
+            blocks.append([opener, len(stack), None])  # closed when its brace depth returns
+        tok = m.group()
+        if tok == "{":
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            stack.append((line_start, m.end()))
+        elif tok == "}":
+            if stack:
+                stack.pop()
+            for b in blocks:
+                if b[2] is None and len(stack) == b[1]:
+                    b[2] = m.end()
+    spans = [(s, b[0], b[2]) for s, b in zip(sorted(starts), blocks)]
+    return (tuple(_INCLUDE.findall(text)), tuple((opener, text[s:e] if e else text[s:]) for s, opener, e in spans))
+
+
 def fingerprint(const: Constitution, pid: str) -> str | None:
     p = const.principle(pid)
     if p is None:
@@ -56,6 +86,19 @@ def fingerprint(const: Constitution, pid: str) -> str | None:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _commit_key(commit, prefix: str, pid: str, keys: dict) -> tuple:
+    tree = GitTree(commit, prefix, commit.hexsha[:12])
+    out = []
+    for path, blob in sorted(tree._files.items()):
+        if path.endswith(".toml") or path == "guard-codes.json":
+            out.append((path, blob.hexsha))
+        elif path.endswith(".const"):
+            if blob.hexsha not in keys:
+                keys[blob.hexsha] = source_key(blob.data_stream.read().decode("utf-8", "replace"), pid)
+            out.append((path, keys[blob.hexsha]))
+    return tuple(out)
+
+
 def principle_history(project: Project, pid: str, max_commits: int = 1000, rev: str = "HEAD") -> History:
     repo = _repo(project.root)
     prefix = _prefix(repo, project.root)
@@ -63,8 +106,13 @@ def principle_history(project: Project, pid: str, max_commits: int = 1000, rev: 
     commits = list(repo.iter_commits(head, paths=prefix or None, max_count=max_commits))[::-1]
     entries: list[Entry] = []
     versions: dict[str, int] = {}
-    last_fp, last_const = None, Constitution()
+    last_fp, last_const, last_key = None, Constitution(), None
+    keys: dict[str, tuple] = {}  # blob sha -> source_key, so each blob is scanned once
     for commit in commits:
+        key = _commit_key(commit, prefix, pid, keys)
+        if key == last_key:  # nothing that can affect the principle changed: skip compiling
+            continue
+        last_key = key
         const = _constitution(commit, prefix, project)
         fp = fingerprint(const, pid)
         if fp != last_fp:

@@ -151,7 +151,9 @@ def resolve_commit(repo, rev: str):
     if not repo.head.is_valid() and rev.startswith("HEAD"):
         raise SourceError("the repository has no commits yet")
     try:
-        return repo.commit(rev)
+        commit = repo.commit(rev)
+        commit.tree  # load the object now: in a shallow clone a parent's name resolves but its object is missing
+        return commit
     except (git.BadName, git.BadObject, ValueError):
         hint = " (this is a shallow clone; fetch more history)" if (Path(repo.git_dir) / "shallow").exists() else ""
         raise SourceError(f"unknown revision '{rev}'{hint}") from None

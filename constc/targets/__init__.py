@@ -17,7 +17,6 @@ from pathlib import Path
 from constc.evalcases import EvalCase, Turn
 from constc.ir.nodes import Principle
 from constc.ir.resolve import fallback_chain, resolve
-from constc.render import environment, render
 
 TARGET_NAMES = ("critique", "preference", "guard", "judge", "evals", "dataset")
 
@@ -41,6 +40,8 @@ class Compilation:
     locked: bool = False             # guard codes may not change (CI)
 
     def __post_init__(self):
+        from constc.render import environment
+
         self.env = environment(self.ctx.project.root / self.ctx.project.config.project.templates)
 
     # ---- the constitution ------------------------------------------------------
@@ -70,17 +71,20 @@ class Compilation:
                 "revision": self.revision, "locale": self.effective_locale}
 
     # ---- phrasings (explicit, or derived from the statement by a template) -------
+    def render(self, name: str, **values) -> str:
+        return self.env.get_template(name).render(**values)
+
     def critique_text(self, p: Principle) -> str:
-        return p.critique or render(self.env, "critique_request.j2", principle=p)
+        return p.critique or self.render("critique_request.j2", principle=p)
 
     def revision_text(self, p: Principle) -> str:
-        return p.revision or render(self.env, "revision_request.j2", principle=p)
+        return p.revision or self.render("revision_request.j2", principle=p)
 
     def compare_text(self, p: Principle) -> str:
-        return p.compare or render(self.env, "compare_question.j2", principle=p)
+        return p.compare or self.render("compare_question.j2", principle=p)
 
     def conversation(self, case: EvalCase, response: str | None = None) -> str:
-        return render(self.env, "conversation.j2", turns=turns(case, response))
+        return self.render("conversation.j2", turns=turns(case, response))
 
     # ---- eval cases --------------------------------------------------------------
     @functools.cached_property

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from constc.render import render
 from constc.targets import dumps_json, dumps_jsonl
 
 NAME = "critique"
@@ -30,7 +29,7 @@ def hf_layout(comp) -> dict:
                 {"role": "user", "content": v.prompt},
                 {"role": "assistant", "content": v.response},
                 {"role": "user", "content": comp.critique_text(p)},
-                {"role": "assistant", "content": render(comp.env, "critique_answer.j2", principle=p)},
+                {"role": "assistant", "content": comp.render("critique_answer.j2", principle=p)},
                 {"role": "user", "content": comp.revision_text(p)},
                 {"role": "assistant", "content": c.response},
             ])

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 
-from constc.render import render
 from constc.targets import dumps_json, dumps_jsonl, turns
 
 NAME = "guard"
@@ -89,13 +88,13 @@ def categories(comp, full: dict[str, str]) -> list[dict]:
 
 
 def categories_block(comp, cats: list[dict]) -> str:
-    return render(comp.env, "guard_categories.j2", categories=cats).rstrip("\n")
+    return comp.render("guard_categories.j2", categories=cats).rstrip("\n")
 
 
 def guard_prompt(comp, block: str, case) -> str:
     """The classifier prompt for one case; `block` is the rendered category list (shared)."""
     role = "Agent" if case.response is not None else "User"
-    return render(comp.env, "guard.j2", role=role, categories_block=block, turns=turns(case, case.response))
+    return comp.render("guard.j2", role=role, categories_block=block, turns=turns(case, case.response))
 
 
 def parse_answer(text: str, code_map: dict[str, str]) -> list[str]:

@@ -6,7 +6,6 @@ so a labeler can compute that prefix once and reuse it for all of the principle'
 
 from __future__ import annotations
 
-from constc.render import render
 from constc.targets import dumps_jsonl
 
 NAME = "judge"
@@ -14,7 +13,7 @@ ANSWER_TOKENS = [" Yes", " No"]  # the first one means "violates"
 
 
 def judge_prompt(comp, p, case) -> str:
-    return render(comp.env, "judge.j2", principle=p, conversation=comp.conversation(case, case.response),
+    return comp.render("judge.j2", principle=p, conversation=comp.conversation(case, case.response),
                   has_response=case.response is not None)
 
 

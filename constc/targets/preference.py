@@ -6,7 +6,6 @@ The label is read from the probabilities of the answer tokens `" (A)"` and `" (B
 
 from __future__ import annotations
 
-from constc.render import render
 from constc.targets import dumps_jsonl
 
 NAME = "preference"
@@ -15,19 +14,19 @@ ANSWER_TOKENS = [" (A)", " (B)"]
 
 def principle_prompt(comp, p, case) -> str:
     a, b = case.responses
-    return render(comp.env, "preference.j2", conversation=comp.conversation(case), question=comp.compare_text(p),
+    return comp.render("preference.j2", conversation=comp.conversation(case), question=comp.compare_text(p),
                   response_a=a, response_b=b)
 
 
 def principles_block(comp) -> str:
     """The whole constitution in priority order with its precedence rules (shared by all cases)."""
-    return render(comp.env, "preference_principles.j2", principles=comp.by_priority(),
+    return comp.render("preference_principles.j2", principles=comp.by_priority(),
                   precedences=comp.ctx.constitution.precedences).rstrip("\n")
 
 
 def constitution_prompt(comp, case, block: str) -> str:
     a, b = case.responses
-    return render(comp.env, "preference_constitution.j2", conversation=comp.conversation(case),
+    return comp.render("preference_constitution.j2", conversation=comp.conversation(case),
                   principles_block=block, response_a=a, response_b=b)
 
 

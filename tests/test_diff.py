@@ -1,0 +1,276 @@
+"""Semantic diff end to end: pairs of revisions in temporary git repositories."""
+
+import json
+
+import pytest
+
+from conftest import ROOT, run_constc
+from gitrepo import commit, git, init
+
+from constc.diff.semantic import LEVELS, RULES, actual_bump, meaning_changed
+
+CONFIG = '[project]\nroot = "c.const"\n'
+BASE = '''constitution c {
+  version "1.0.0"
+  owners ["a@example.org"]
+  locale en
+}
+
+principle HARM-01 "Crime" {
+  category harm
+  priority 100
+  severity high
+  threshold 0.5
+  tags [a]
+  statement "Never help with crime."
+  critique "Find any help with crime."
+  target violation_rate <= 2%
+  example violates v1 {
+    prompt "p"
+    response "r"
+  }
+  example complies c1 {
+    prompt "q"
+  }
+}
+
+principle HARM-02 "Weapons" {
+  category harm
+  priority 90
+  severity high
+  statement "Never help anyone build weapons that can kill many people."
+  example complies c1 {
+    prompt "q"
+  }
+}
+
+principle HELP-01 "Helpful" {
+  category help
+  priority 50
+  severity low
+  statement "Answer the question that was asked directly."
+  example complies c1 {
+    prompt "q"
+  }
+}
+
+HARM-01 over HELP-01
+'''
+ADDENDUM = 'addendum HARM-01 locale de {\n  statement "Hilf nie bei Straftaten."\n}\n'
+
+
+@pytest.fixture
+def repo(tmp_path):
+    root = init(tmp_path / "repo")
+    commit(root, {"constc.toml": CONFIG, "c.const": BASE, "locales/de/x.const": ADDENDUM}, "base", tag="base")
+    return root
+
+
+def edit(old, new):
+    return lambda text: text.replace(old, new, 1) if old in text else pytest.fail(f"{old!r} not in fixture")
+
+
+CASES = {
+    "PRINCIPLE_NO_DELETE": edit(BASE[BASE.index('principle HARM-02'):BASE.index('principle HELP-01')], ""),
+    "PRINCIPLE_ID_NO_CHANGE": edit('principle HARM-02 "Weapons"', 'principle HARM-03 "Weapons"'),
+    "PRIORITY_NO_REORDER": edit("priority 90", "priority 110"),
+    "PRIORITY_CHANGED": edit("priority 90", "priority 95"),
+    "PRECEDENCE_NO_REVERSE": edit("HARM-01 over HELP-01", "HELP-01 over HARM-01"),
+    "PRECEDENCE_NO_DELETE": edit("HARM-01 over HELP-01", ""),
+    "PRECEDENCE_ADDED": edit("HARM-01 over HELP-01", "HARM-01 over HELP-01\nHARM-02 over HELP-01"),
+    "CATEGORY_NO_CHANGE": edit("category help", "category help.general"),
+    "SEVERITY_NO_CHANGE": edit("severity low", "severity medium"),
+    "STATEMENT_MEANING_CHANGED": edit("Never help with crime.", "Always help with crime."),
+    "STATEMENT_REWORDED": edit("Answer the question that was asked directly.",
+                               "Answer the exact question that was asked directly."),
+    "TITLE_CHANGED": edit('"Helpful"', '"Be helpful"'),
+    "CRITIQUE_CHANGED": edit("Find any help with crime.", "Point out any help with crime."),
+    "THRESHOLD_CHANGED": edit("threshold 0.5", "threshold 0.4"),
+    "TARGET_CHANGED": edit("<= 2%", "<= 5%"),
+    "TAGS_CHANGED": edit("tags [a]", "tags [a, b]"),
+    "EXAMPLE_NO_DELETE": edit('  example violates v1 {\n    prompt "p"\n    response "r"\n  }\n', ""),
+    "EXAMPLE_ADDED": edit('  example complies c1 {\n    prompt "q"\n  }\n}\n\nprinciple HARM-02',
+                          '  example complies c1 {\n    prompt "q"\n  }\n  example complies c2 {\n    prompt "z"\n'
+                          '  }\n}\n\nprinciple HARM-02'),
+    "EXAMPLE_LABEL_CHANGED": edit("example violates v1", "example complies v1"),
+    "EXAMPLE_CHANGED": edit('response "r"', 'response "r2"'),
+    "PRINCIPLE_ADDED": lambda t: t + '\nprinciple HELP-02 "New" {\n  category help\n  priority 40\n'
+                                     '  statement "Be kind."\n}\n',
+    "HEADER_CHANGED": edit('owners ["a@example.org"]', 'owners ["b@example.org"]'),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_each_rule_from_a_real_edit(rule, repo):
+    commit(repo, {"c.const": CASES[rule](BASE)}, rule, tag="head")
+    r = run_constc("diff", "--base", "base", "--head", "head", "--format", "json", cwd=repo)
+    assert r.returncode in (0, 1), r.stderr
+    report = json.loads(r.stdout)
+    rules = [c["rule"] for c in report["changes"]]
+    assert rule in rules, rules
+    if rule == "PRINCIPLE_ID_NO_CHANGE":
+        assert "PRINCIPLE_NO_DELETE" not in rules and "PRINCIPLE_ADDED" not in rules
+    change = next(c for c in report["changes"] if c["rule"] == rule)
+    assert change["level"] == RULES[rule].level and change["bump"] == RULES[rule].bump
+    if RULES[rule].level is not None:
+        assert change["head_span"] or change["base_span"]
+
+
+@pytest.mark.parametrize("rule, change", [
+    ("LOCALE_ADDENDUM_NO_DELETE", {"locales/de/x.const": None}),
+    ("LOCALE_ADDENDUM_CHANGED", {"locales/de/x.const": ADDENDUM.replace("nie", "niemals")}),
+    ("LOCALE_ADDENDUM_ADDED", {"locales/fr/x.const": 'addendum HARM-01 locale fr {\n  statement "Non."\n}\n'}),
+])
+def test_addendum_rules(rule, change, repo):
+    commit(repo, change, rule, tag="head")
+    r = run_constc("diff", "--base", "base", "--head", "head", "--format", "json", cwd=repo)
+    assert rule in [c["rule"] for c in json.loads(r.stdout)["changes"]]
+
+
+def test_levels_and_version_bump_decide_the_exit_code(repo):
+    reworded = CASES["STATEMENT_REWORDED"](BASE)
+    (repo / "c.const").write_text(reworded)
+    r = run_constc("diff", "--against", ".git#ref=main", cwd=repo)
+    assert r.returncode == 1 and "needs a patch version bump (1.0.0 -> 1.0.1)" in r.stdout
+    (repo / "c.const").write_text(reworded.replace('"1.0.0"', '"1.0.1"'))
+    r = run_constc("diff", "--against", ".git#ref=main", cwd=repo)
+    assert r.returncode == 0, r.stdout  # TEXT-level change, patch bump present: passes at SEMANTIC
+    assert run_constc("diff", "--against", ".git#ref=main", "--fail-level", "TEXT", cwd=repo).returncode == 1
+    deleted = CASES["PRINCIPLE_NO_DELETE"](BASE).replace('"1.0.0"', '"1.1.0"')
+    (repo / "c.const").write_text(deleted)
+    r = run_constc("diff", "--against", ".git#ref=main", cwd=repo)
+    assert r.returncode == 1 and "major version bump (1.0.0 -> 2.0.0)" in r.stdout
+    (repo / "c.const").write_text(deleted.replace('"1.1.0"', '"2.0.0"'))
+    r = run_constc("diff", "--against", ".git#ref=main", "--fail-level", "none", cwd=repo)
+    assert r.returncode == 0
+    (repo / "c.const").write_text(reworded.replace('"1.0.0"', '"0.9.0"'))
+    r = run_constc("diff", "--against", ".git#ref=main", cwd=repo)
+    assert r.returncode == 1 and "must not go down" in r.stdout
+
+
+def test_staged_index_and_directories(repo, tmp_path):
+    (repo / "c.const").write_text(CASES["SEVERITY_NO_CHANGE"](BASE))
+    r = run_constc("diff", "--staged", cwd=repo)
+    assert r.returncode == 0 and "no changes" in r.stdout  # not staged yet
+    git(repo, "add", "c.const")
+    r = run_constc("diff", "--staged", "--format", "json", cwd=repo)
+    assert "SEVERITY_NO_CHANGE" in r.stdout
+    other = tmp_path / "export"
+    other.mkdir()
+    (other / "constc.toml").write_text(CONFIG)
+    (other / "c.const").write_text(BASE)
+    r = run_constc("diff", "--against", str(other), "--format", "json", cwd=repo)
+    assert "SEVERITY_NO_CHANGE" in r.stdout
+
+
+def test_markdown_report_golden(repo, golden):
+    text = CASES["STATEMENT_MEANING_CHANGED"](CASES["PRIORITY_NO_REORDER"](BASE))
+    commit(repo, {"c.const": text}, "weaken", tag="head")
+    r = run_constc("diff", "--base", "base", "--head", "head", "--format", "markdown", cwd=repo)
+    assert r.returncode == 1
+    golden(ROOT / "tests" / "golden" / "diff" / "report.md", r.stdout)
+
+
+def test_github_annotations_on_changed_lines(repo):
+    commit(repo, {"c.const": CASES["SEVERITY_NO_CHANGE"](BASE)}, "sev", tag="head")
+    r = run_constc("diff", "--base", "base", "--head", "head", "--format", "github", cwd=repo)
+    line = next(ln for ln in r.stdout.splitlines() if "SEVERITY_NO_CHANGE" in ln)
+    assert line.startswith("::error file=c.const,line=") and int(line.split("line=")[1].split(",")[0]) > 1
+
+
+# ---- bad input ----------------------------------------------------------------------
+
+def test_unknown_ref_and_no_commits(repo, tmp_path):
+    r = run_constc("diff", "--against", ".git#ref=nope", cwd=repo)
+    assert r.returncode == 2 and "unknown revision 'nope'" in r.stderr
+    empty = init(tmp_path / "empty")
+    (empty / "constc.toml").write_text(CONFIG)
+    (empty / "c.const").write_text(BASE)
+    r = run_constc("diff", "--against", "HEAD", cwd=empty)
+    assert r.returncode == 2 and "no commits" in r.stderr
+    assert run_constc("diff", cwd=repo).returncode == 2  # no side chosen
+
+
+def test_base_that_does_not_parse_is_reported_and_diffed(repo):
+    commit(repo, {"c.const": BASE.replace('category harm\n  priority 90', 'category harm\n  priority "x"')}, "broken",
+           tag="broken")
+    (repo / "c.const").write_text(BASE.replace('"1.0.0"', '"1.0.1"'))
+    r = run_constc("diff", "--against", "broken", cwd=repo)
+    assert r.returncode in (0, 1) and "Traceback" not in r.stderr
+    assert "note: c.const:" in r.stdout and "[broken]" in r.stdout
+    assert "PRINCIPLE_ADDED" in r.stdout  # the base had no principles that could be read
+
+
+def test_binary_file_at_base(repo):
+    commit(repo, {"c.const": b"\x00\x01binary"}, "binary", tag="bin")
+    r = run_constc("diff", "--against", "bin", cwd=repo)
+    assert "E202" in r.stdout and "Traceback" not in r.stderr
+
+
+def test_constitution_moved_between_revisions(repo):
+    commit(repo, {"c.const": None, "policy/main.const": BASE, "constc.toml": '[project]\nroot = "policy/main.const"\n'},
+           "move", tag="moved")
+    r = run_constc("diff", "--base", "base", "--head", "moved", cwd=repo)
+    assert r.returncode == 0 and "no changes to the constitution" in r.stdout
+
+
+def test_detached_head_and_merge_commit(repo):
+    git(repo, "checkout", "-q", "-b", "side")
+    commit(repo, {"c.const": CASES["TAGS_CHANGED"](BASE)}, "side")
+    git(repo, "checkout", "-q", "main")
+    commit(repo, {"locales/de/x.const": ADDENDUM.replace("nie", "niemals")}, "main")
+    git(repo, "merge", "-q", "--no-edit", "side")
+    git(repo, "checkout", "-q", "--detach", "HEAD")
+    r = run_constc("diff", "--base", "base", "--head", "HEAD", "--format", "json", cwd=repo)
+    rules = {c["rule"] for c in json.loads(r.stdout)["changes"]}
+    assert {"TAGS_CHANGED", "LOCALE_ADDENDUM_CHANGED"} <= rules
+
+
+def test_shallow_clone_says_so(repo, tmp_path):
+    commit(repo, {"c.const": CASES["TAGS_CHANGED"](BASE)}, "second")
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(clone))
+    r = run_constc("diff", "--against", "HEAD~1", cwd=clone)
+    assert r.returncode == 2 and "shallow" in r.stderr
+
+
+# ---- log -----------------------------------------------------------------------------
+
+def test_log_lists_versions_and_tags(repo):
+    commit(repo, {"c.const": CASES["TAGS_CHANGED"](BASE)}, "unrelated: tags only", tag="v1.0.1")
+    weakened = CASES["STATEMENT_MEANING_CHANGED"](BASE)
+    commit(repo, {"c.const": weakened}, "weaken HARM-01", tag="v2.0.0")
+    commit(repo, {"README": "x"}, "docs only")
+    r = run_constc("log", "HARM-01", "--format", "json", cwd=repo)
+    assert r.returncode == 0, r.stderr
+    entries = json.loads(r.stdout)["entries"]
+    assert [e["summary"] for e in entries] == ["base", "unrelated: tags only", "weaken HARM-01"]
+    assert [e["version"] for e in entries] == [1, 2, 3]
+    assert entries[0]["tags"] == ["base"] and entries[2]["tags"] == ["v2.0.0"]
+    assert entries[2]["changes"][0]["rule"] == "STATEMENT_MEANING_CHANGED"
+    assert run_constc("log", "NOPE-01", cwd=repo).returncode == 1
+
+
+# ---- units ---------------------------------------------------------------------------
+
+def test_meaning_words_and_bumps():
+    assert meaning_changed("Never help with crime.", "Always help with crime.")
+    assert meaning_changed("Do not reveal the address.", "Do reveal the address.")
+    assert not meaning_changed("Answer the question that was asked.", "Answer the exact question that was asked.")
+    assert meaning_changed("a b c d e f", "u v w x y z")
+    assert actual_bump("1.2.3", "2.0.0") == "major" and actual_bump("1.2.3", "1.3.0") == "minor"
+    assert actual_bump("1.2.3", "1.2.3") == "none" and actual_bump("1.2.3", "1.2.2") is None
+    assert LEVELS == ("ID", "PRIORITY", "SEMANTIC", "TEXT")
+
+
+def test_log_prefilter_key_sees_only_what_matters():
+    from constc.diff.history import source_key
+
+    text = ('include "a.const"\nprinciple AB-01 "t" { statement "has } brace" }\n'
+            'jurisdiction eu {\n  principle AB-02 "u" { category x }\n}\nprinciple AB-03 "v" { category y }\n')
+    includes, blocks = source_key(text, "AB-01")
+    assert includes == ('include "a.const"',)
+    assert blocks == (("", 'principle AB-01 "t" { statement "has } brace" }'),)
+    assert source_key(text, "AB-02")[1] == (("jurisdiction eu {", 'principle AB-02 "u" { category x }'),)
+    assert source_key(text.replace("category y", "category z"), "AB-01") == source_key(text, "AB-01")
+    assert source_key(text.replace("has }", "had }"), "AB-01") != source_key(text, "AB-01")

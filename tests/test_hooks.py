@@ -1,0 +1,89 @@
+"""The pre-commit hooks, run by the real pre-commit tool on real commits in a temp repo."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from gitrepo import ENV, commit, git, init
+from test_diff import BASE, CASES, CONFIG
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory):
+    """This checkout (tracked and untracked files, as now) committed into a repo pre-commit can pin."""
+    snap = init(tmp_path_factory.mktemp("hooks") / "constc")
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True,
+                           text=True, check=True).stdout.split("\n")
+    for rel in filter(None, files):
+        if (ROOT / rel).is_file() and not rel.startswith("tests/golden/compile"):
+            (snap / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, snap / rel)
+    return snap, commit(snap, {}, "snapshot")
+
+
+@pytest.fixture
+def policy_repo(tmp_path, hook_repo):
+    snap, sha = hook_repo
+    root = init(tmp_path / "policy")
+    config = (f"repos:\n  - repo: {snap}\n    rev: {sha}\n    hooks:\n"
+              "      - id: constc-check\n      - id: constc-fmt\n      - id: constc-diff\n")
+    commit(root, {"constc.toml": CONFIG, "c.const": BASE, ".pre-commit-config.yaml": config}, "base")
+    env = {**os.environ, **ENV, "PRE_COMMIT_HOME": str(hook_repo[0].parent / "pre-commit-home")}
+    r = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=root, capture_output=True, text=True,
+                       env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return root, env
+
+
+def try_commit(root, env, files):
+    for rel, text in files.items():
+        (root / rel).write_text(text)
+    git(root, "add", "-A")
+    r = subprocess.run(["git", "commit", "-q", "-m", "edit"], cwd=root, capture_output=True, text=True, env=env,
+                       timeout=900)
+    r.stdout += r.stderr  # git shows the hooks' output on stderr
+    return r
+
+
+def test_manifest_is_valid():
+    r = subprocess.run([sys.executable, "-m", "pre_commit", "validate-manifest", ".pre-commit-hooks.yaml"],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_bad_edit_is_rejected(policy_repo):
+    root, env = policy_repo
+    r = try_commit(root, env, {"c.const": BASE.replace('statement "Never help with crime."', 'statement "TODO"')})
+    assert r.returncode != 0
+    assert "L008" in r.stdout and "constc check" in r.stdout
+
+
+def test_good_edit_passes(policy_repo):
+    root, env = policy_repo
+    text = CASES["STATEMENT_REWORDED"](BASE).replace('"1.0.0"', '"1.0.1"')
+    r = try_commit(root, env, {"c.const": text})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert git(root, "log", "-1", "--format=%s") == "edit"
+
+
+def test_breaking_edit_without_version_bump_is_rejected(policy_repo):
+    root, env = policy_repo
+    r = try_commit(root, env, {"c.const": CASES["PRINCIPLE_NO_DELETE"](BASE)})
+    assert r.returncode != 0 and "PRINCIPLE_NO_DELETE" in r.stdout and "VERSION_BUMP_REQUIRED" in r.stdout
+
+
+def test_formatter_fixes_the_file(policy_repo):
+    root, env = policy_repo
+    wanted = CASES["STATEMENT_REWORDED"](BASE).replace('"1.0.0"', '"1.0.1"')
+    messy = wanted.replace("  category help\n  priority 50", "category help    priority 50")
+    r = try_commit(root, env, {"c.const": messy})
+    assert r.returncode != 0 and "constc fmt" in r.stdout  # pre-commit fails a hook that changed files
+    assert (root / "c.const").read_text() == wanted
+    git(root, "add", "-A")
+    assert subprocess.run(["git", "commit", "-q", "-m", "fmt"], cwd=root, env=env,
+                          capture_output=True).returncode == 0
