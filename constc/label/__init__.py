@@ -1,0 +1,37 @@
+"""Labeling: ask a language model how likely each eval case violates each principle.
+
+The engine is behind a small protocol so the regression logic can run on any labeler (the
+tests use a deterministic one); the transformers backend lives in constc.label.engine and
+is imported only when a real model is asked for (the `label` extra).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+
+class LabelError(Exception):
+    """A model, device or input problem the user must fix: exit code 2."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """Score `options` as continuations of `prompt`; prompts of one group share a prefix."""
+
+    prompt: str
+    options: tuple[str, ...]
+    group: str = ""
+
+
+class Labeler(Protocol):
+    model_id: str
+    revision: str
+    dtype: str
+    chat: bool
+
+    def score(self, requests: Sequence[Request]) -> list[list[float]]:
+        """For each request, the probabilities of its options, normalised to sum to 1."""
+
+    def fits(self, prompt: str, options: tuple[str, ...]) -> bool:
+        """Whether prompt and its longest option fit in the model's context."""

@@ -1,0 +1,207 @@
+"""The transformers backend: exact option scoring in one forward pass per prompt.
+
+For a prompt and its answer options, the label is the probability of each option as
+the model's continuation, normalised over the options. An option of several tokens is
+scored exactly: the sum of its tokens' log-probabilities under teacher forcing (one row per
+option); when every option is one token, one row per prompt gives them all.
+
+Throughput comes from three things:
+- rows are sorted by length and batched (length bucketing), left-padded so every row ends
+  at the same position and only the last few positions' logits are ever computed;
+- prompts of one group (all judge prompts of one principle) share a long token prefix:
+  it is run once, and its key/value cache is reused by every batch of the group;
+- the batch size halves on out-of-memory instead of failing.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+from constc.label import LabelError, Request
+
+
+def pick_device(name: str) -> str:
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise LabelError("--device cuda was asked for, but torch sees no CUDA device "
+                         f"(torch {torch.__version__}, built {'with' if torch.version.cuda else 'without'} CUDA)")
+    if name not in ("cpu", "cuda"):
+        raise LabelError(f"unknown device '{name}' (auto, cpu or cuda)")
+    return name
+
+
+def pick_dtype(name: str, device: str):
+    """auto: bfloat16 on a GPU that supports it (faster, labels within tolerance), else float32."""
+    import torch
+
+    if name == "auto":
+        if device == "cuda" and torch.cuda.is_bf16_supported():
+            return torch.bfloat16
+        return torch.float32
+    table = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
+             "float16": torch.float16, "fp16": torch.float16}
+    if name not in table:
+        raise LabelError(f"unknown dtype '{name}' (auto, float32, bfloat16, float16)")
+    return table[name]
+
+
+def _is_oom(err: BaseException) -> bool:
+    import torch
+
+    return isinstance(err, torch.OutOfMemoryError) or "out of memory" in str(err).lower() \
+        or "can't allocate memory" in str(err).lower()
+
+
+@dataclass
+class _Row:
+    request: int                  # index of the request
+    tokens: list[int]             # suffix after the shared prefix (prompt tail + option[:-1])
+    reads: list[tuple[int, int, int]]  # (option index, position from the end, token id)
+
+
+class TransformersLabeler:
+    def __init__(self, model, tokenizer, model_id: str, revision: str, device: str = "cpu",
+                 batch_size: int | str = "auto", chat_template: bool = True, share_prefix: bool = True):
+        import torch
+
+        self.torch = torch
+        self.model = model.to(device)
+        self.tok = tokenizer
+        self.model_id, self.revision = model_id, revision
+        self.device = device
+        self.dtype = str(model.dtype).removeprefix("torch.")
+        self.chat = chat_template
+        self.use_chat = chat_template and bool(getattr(tokenizer, "chat_template", None))
+        self.share_prefix = share_prefix
+        self.batch_size = (64 if device == "cuda" else 16) if batch_size == "auto" else int(batch_size)
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else \
+            (tokenizer.eos_token_id if tokenizer.eos_token_id is not None else 0)
+        self.max_len = getattr(model.config, "max_position_embeddings", None) or 2048
+        self.forward_passes = 0
+        self._option_cache: dict[str, list[int]] = {}
+        # transformers 5 renamed `past_key_values` to `cache`; accept either
+        import inspect
+
+        self._cache_arg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+    # ---- tokens --------------------------------------------------------------------
+    def encode(self, prompt: str) -> list[int]:
+        if self.use_chat:
+            text = self.tok.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
+                                                add_generation_prompt=True)
+            return self.tok(text, add_special_tokens=False)["input_ids"]
+        return self.tok(prompt)["input_ids"]
+
+    def option_ids(self, option: str) -> list[int]:
+        """Tokens of an option; in a chat the reply starts a new turn, so no leading space."""
+        if option not in self._option_cache:
+            text = option.lstrip() if self.use_chat else option
+            ids = self.tok(text, add_special_tokens=False)["input_ids"]
+            if not ids:
+                raise LabelError(f"answer option {option!r} encodes to no tokens")
+            self._option_cache[option] = ids
+        return self._option_cache[option]
+
+    def fits(self, prompt: str, options: tuple[str, ...]) -> bool:
+        return len(self.encode(prompt)) + max(len(self.option_ids(o)) for o in options) <= self.max_len
+
+    # ---- scoring --------------------------------------------------------------------
+    def score(self, requests: Sequence[Request]) -> list[list[float]]:
+        out: list[list[float] | None] = [None] * len(requests)
+        groups: dict[str, list[int]] = {}
+        for i, r in enumerate(requests):
+            groups.setdefault(r.group if self.share_prefix else f"#{i}", []).append(i)
+        for members in groups.values():
+            encoded = {i: self.encode(requests[i].prompt) for i in members}
+            for i, probs in self._score_group(requests, encoded).items():
+                out[i] = probs
+        return out  # type: ignore[return-value]
+
+    def _rows(self, requests, encoded, prefix_len):
+        rows = []
+        for i, ids in encoded.items():
+            opts = [self.option_ids(o) for o in requests[i].options]
+            if len({tuple(o) for o in opts}) != len(opts):
+                raise LabelError(f"answer options {requests[i].options} encode to the same tokens")
+            tail = ids[prefix_len:]
+            if all(len(o) == 1 for o in opts):  # one row gives every option
+                rows.append(_Row(i, tail, [(k, 1, o[0]) for k, o in enumerate(opts)]))
+            else:
+                for k, o in enumerate(opts):  # teacher forcing, one row per option
+                    toks = tail + o[:-1]
+                    rows.append(_Row(i, toks, [(k, len(o) - j, t) for j, t in enumerate(o)]))
+        return rows
+
+    def _score_group(self, requests, encoded: dict[int, list[int]]) -> dict[int, list[float]]:
+        torch = self.torch
+        seqs = list(encoded.values())
+        prefix_len = 0
+        if len(seqs) > 1 and self.share_prefix:
+            first, shortest = seqs[0], min(len(s) for s in seqs)
+            while prefix_len < shortest - 1 and all(s[prefix_len] == first[prefix_len] for s in seqs):
+                prefix_len += 1
+        cache = None
+        if prefix_len:
+            with torch.no_grad():
+                ids = torch.tensor([seqs[0][:prefix_len]], device=self.device)
+                out = self.model(input_ids=ids, use_cache=True, logits_to_keep=1)
+                cache = getattr(out, "past_key_values", None) or getattr(out, "cache", None)
+                self.forward_passes += 1
+        rows = sorted(self._rows(requests, encoded, prefix_len), key=lambda r: len(r.tokens))
+        logprob: dict[tuple[int, int], float] = {}
+        start = 0
+        while start < len(rows):
+            batch = rows[start:start + self.batch_size]
+            try:
+                for (i, k), lp in self._run_batch(batch, prefix_len, cache).items():
+                    logprob[(i, k)] = logprob.get((i, k), 0.0) + lp
+            except RuntimeError as err:
+                if not _is_oom(err) or self.batch_size == 1:
+                    raise
+                if self.device == "cuda":
+                    torch.cuda.empty_cache()
+                self.batch_size = max(1, self.batch_size // 2)  # back off and retry this batch
+                continue
+            start += len(batch)
+        out = {}
+        for i in encoded:
+            lps = [logprob[(i, k)] for k in range(len(requests[i].options))]
+            top = max(lps)
+            exps = [math.exp(x - top) for x in lps]
+            total = sum(exps)
+            out[i] = [e / total for e in exps]
+        return out
+
+    def _run_batch(self, batch: list[_Row], prefix_len: int, cache) -> dict[tuple[int, int], float]:
+        torch = self.torch
+        width = max(len(r.tokens) for r in batch)
+        keep = max(pos for r in batch for _, pos, _ in r.reads)
+        ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(batch), prefix_len + width), dtype=torch.long)
+        mask[:, :prefix_len] = 1
+        for b, r in enumerate(batch):  # left padding: every row ends at the last column
+            ids[b, width - len(r.tokens):] = torch.tensor(r.tokens)
+            mask[b, prefix_len + width - len(r.tokens):] = 1
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, prefix_len:]
+        kwargs = {}
+        if cache is not None:
+            past = copy.deepcopy(cache)
+            past.batch_repeat_interleave(len(batch))
+            kwargs[self._cache_arg] = past
+        with torch.no_grad():
+            logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device),
+                                position_ids=positions.to(self.device), logits_to_keep=keep,
+                                use_cache=cache is not None, **kwargs).logits
+            self.forward_passes += 1
+            logp = torch.log_softmax(logits.float(), dim=-1)
+        out: dict[tuple[int, int], float] = {}
+        for b, r in enumerate(batch):
+            for k, pos, tok in r.reads:
+                out[(r.request, k)] = out.get((r.request, k), 0.0) + logp[b, keep - pos, tok].item()
+        return out

