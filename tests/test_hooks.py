@@ -87,3 +87,30 @@ def test_formatter_fixes_the_file(policy_repo):
     git(root, "add", "-A")
     assert subprocess.run(["git", "commit", "-q", "-m", "fmt"], cwd=root, env=env,
                           capture_output=True).returncode == 0
+
+
+def test_regress_runs_at_pre_push(tmp_path):
+    """The documented pre-push entry, on a real `git push`, with a tiny local model."""
+    pytest.importorskip("torch")
+    from tiny_model import make_tiny_model
+
+    model = make_tiny_model(tmp_path / "tiny")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    root = init(tmp_path / "work")
+    hook = ("repos:\n  - repo: local\n    hooks:\n      - id: constc-regress\n        name: constc regress\n"
+            f"        entry: {sys.executable} -m constc regress --pre-push --model {model} -q\n"
+            "        language: system\n        stages: [pre-push]\n        pass_filenames: false\n"
+            "        files: '\\.const$'\n")
+    commit(root, {"constc.toml": CONFIG, "c.const": BASE, ".pre-commit-config.yaml": hook}, "base")
+    git(root, "remote", "add", "origin", str(remote))
+    env = {**os.environ, **ENV}
+    git(root, "push", "-q", "origin", "main")
+    subprocess.run([sys.executable, "-m", "pre_commit", "install", "--hook-type", "pre-push"], cwd=root, env=env,
+                   check=True, capture_output=True)
+    commit(root, {"c.const": CASES["STATEMENT_MEANING_CHANGED"](BASE)}, "weaken")
+    r = subprocess.run(["git", "push", "origin", "main"], cwd=root, capture_output=True, text=True, env=env,
+                       timeout=600)
+    out = r.stdout + r.stderr
+    assert "constc regress" in out and "constc regress: " in out  # the hook ran and printed its report
+    assert "HARM-01" in out

@@ -22,9 +22,9 @@ class UsageError(Exception):
 
 def _commands():
     # one module per command family; each exposes register(subparsers)
-    from constc.cli import check_cmds, compile_cmds, diff_cmds, label_cmds
+    from constc.cli import check_cmds, compile_cmds, diff_cmds, label_cmds, regress_cmds
 
-    return [check_cmds, compile_cmds, diff_cmds, label_cmds]
+    return [check_cmds, compile_cmds, diff_cmds, label_cmds, regress_cmds]
 
 
 def build_parser() -> argparse.ArgumentParser:

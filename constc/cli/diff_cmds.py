@@ -15,6 +15,14 @@ def sides(args, project):
     """(base, head) sources from --against / --base/--head / --staged."""
     from constc.diff.sources import SourceError, open_side
 
+    if getattr(args, "pre_push", False):  # pre-commit passes the pushed range in these variables
+        import os
+
+        base, head = os.environ.get("PRE_COMMIT_FROM_REF", ""), os.environ.get("PRE_COMMIT_TO_REF", "")
+        if not base.strip("0") or not head:
+            raise UsageError("--pre-push needs PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF (set by pre-commit's "
+                             "pre-push stage); for a new branch use --against main")
+        args.base, args.head = base, head
     chosen = sum(bool(x) for x in (args.against, args.base or args.head, args.staged))
     if chosen != 1:
         raise UsageError("give exactly one of --against SPEC, --base/--head, --staged")

@@ -151,7 +151,7 @@ class TransformersLabeler:
             with torch.no_grad():
                 ids = torch.tensor([seqs[0][:prefix_len]], device=self.device)
                 out = self.model(input_ids=ids, use_cache=True, logits_to_keep=1)
-                cache = getattr(out, "past_key_values", None) or getattr(out, "cache", None)
+                cache = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
                 self.forward_passes += 1
         rows = sorted(self._rows(requests, encoded, prefix_len), key=lambda r: len(r.tokens))
         logprob: dict[tuple[int, int], float] = {}
