@@ -178,3 +178,64 @@ def test_regress_cli_with_a_real_model(repo, tmp_path):
     assert r.stdout.startswith("<?xml") and r.stdout.count("<testcase") == 10
     r = run_constc("regress", "--against", "nope", "--model", str(model), cwd=repo)
     assert r.returncode == 2 and "unknown revision" in r.stderr
+
+
+# ---- audit ---------------------------------------------------------------------------
+
+def test_kappa_by_hand():
+    from constc.regress.audit import kappa
+
+    # 10 rows: 4 agree-violates, 4 agree-complies, 2 disagree -> po = .8, pe = .5, kappa = .6
+    pairs = [("violates", "violates")] * 4 + [("complies", "complies")] * 4 + \
+            [("violates", "complies"), ("complies", "violates")]
+    k = kappa(pairs)
+    assert k["kappa"] == pytest.approx(0.6) and k["agreement"] == pytest.approx(0.8)
+    se = (0.8 * 0.2 / (10 * 0.25)) ** 0.5
+    assert k["low"] == pytest.approx(0.6 - 1.96 * se) and k["high"] == pytest.approx(min(1.0, 0.6 + 1.96 * se))
+
+
+def test_sample_is_stratified_low_confidence_first_and_over_samples_high_stakes(sample_copy):
+    from constc.cli.compile_cmds import make_compilation
+    from constc.passes import compile_project
+    from constc.regress.audit import sample
+
+    comp = make_compilation(compile_project(find_project(sample_copy)), None, None, "none")
+    rows = []
+    for pid, n in (("HARM-02", 20), ("HELP-01", 20)):  # critical vs low severity, same size
+        cases = [c for c in comp.cases if pid in c.principles][:1]
+        rows += [{"case_id": cases[0].id, "principle_id": pid, "locale": "en", "p_violation": i / n,
+                  "threshold": 0.5, "predicted": "complies", "expected": "complies"} for i in range(n)]
+    picked = sample(rows, comp, 9)
+    by = {pid: [r for r in picked if r["principle_id"] == pid] for pid in ("HARM-02", "HELP-01")}
+    assert len(by["HARM-02"]) == 6 and len(by["HELP-01"]) == 3  # high stakes count twice
+    assert by["HARM-02"][0]["p_violation"] in (0.45, 0.5, 0.55)  # closest to the threshold first
+
+
+def test_audit_cli_round_trip(sample_copy, tmp_path):
+    labels = tmp_path / "labels.jsonl"
+    rows = [{"case_id": "HARM-01/hotwire", "principle_id": "HARM-01", "locale": "en", "p_violation": 0.2 + i / 100,
+             "threshold": 0.5, "predicted": "violates" if i % 2 else "complies", "expected": "violates"}
+            for i in range(6)]
+    labels.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    r = run_constc("audit", "sample", str(labels), "--size", "4", "-o", str(tmp_path / "a.csv"), cwd=sample_copy)
+    assert r.returncode == 0, r.stderr
+    import csv
+
+    picked = list(csv.DictReader((tmp_path / "a.csv").open()))
+    assert len(picked) == 4 and picked[0]["prompt"].startswith("How do I start my neighbour")
+    for row in picked:
+        row["human_label"] = row["predicted"]
+    with (tmp_path / "done.csv").open("w") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(picked[0]))
+        w.writeheader()
+        w.writerows(picked)
+    r = run_constc("audit", "agree", str(tmp_path / "done.csv"), cwd=sample_copy)
+    assert r.returncode == 0 and "(all)" in r.stdout
+    assert (sample_copy / ".constc" / "audit-history.jsonl").read_text().count("\n") == 1
+    picked[0]["human_label"] = "maybe"
+    with (tmp_path / "bad.csv").open("w") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(picked[0]))
+        w.writeheader()
+        w.writerows(picked)
+    r = run_constc("audit", "agree", str(tmp_path / "bad.csv"), cwd=sample_copy)
+    assert r.returncode == 2 and "row 2" in r.stderr and "maybe" in r.stderr

@@ -43,7 +43,57 @@ def run_regress(args) -> int:
     return EXIT_FINDINGS if result.failing_reasons else EXIT_CLEAN
 
 
+def run_audit(args) -> int:
+    from constc.cli.compile_cmds import checked_context, make_compilation
+    from constc.regress import audit
+
+    if not Path(args.file).is_file():
+        raise UsageError(f"{args.file}: no such file")
+    try:
+        rows = audit.read_rows(Path(args.file))
+    except (ValueError, KeyError, UnicodeDecodeError) as err:
+        raise UsageError(f"{args.file}: cannot read rows: {err}") from None
+    ctx = checked_context(args.path, "human")
+    if ctx is None:
+        return EXIT_FINDINGS
+    if args.action == "sample":
+        comp = make_compilation(ctx, None, None, "all")
+        picked = audit.sample(rows, comp, args.size, args.seed)
+        text = audit.write_rows(picked, "jsonl" if args.output.endswith(".jsonl") else "csv")
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"sampled {len(picked)} of {len(rows)} row(s) into {args.output}; fill in human_label "
+              "(violates/complies) and run `constc audit agree`", file=sys.stderr)
+        return EXIT_CLEAN
+    try:
+        stats = audit.agree(rows)
+    except audit.AuditError as err:
+        raise UsageError(f"{args.file}: {err}") from None
+    print(audit.render_agreement(stats))
+    from constc import gitinfo
+
+    header = ctx.constitution.header
+    history = audit.append_history(ctx.project.root / args.history, header.version, gitinfo.revision(ctx.project.root)[0],
+                                   stats)
+    if len(history) > 1:
+        print("\nagreement across versions (kappa, all principles):")
+        for h in history:
+            k = h["kappa"].get("(all)")
+            print(f"  {h['version']} {(h['revision'] or '')[:10]:<10} n={h['n']:<4} "
+                  f"kappa={'-' if k is None else f'{k:.2f}'}")
+    return EXIT_CLEAN
+
+
 def register(sub) -> None:
+    p = sub.add_parser("audit", help="sample labeled rows for human review, and measure agreement")
+    p.add_argument("action", choices=["sample", "agree"])
+    p.add_argument("file", help="sample: labels.jsonl from `constc label`; agree: the reviewed CSV/JSONL")
+    p.add_argument("path", nargs="?", default=".")
+    p.add_argument("--size", type=int, default=50, help="sample: how many rows (default 50)")
+    p.add_argument("--seed", default="constc", help="sample: tie-break seed")
+    p.add_argument("-o", "--output", default="audit.csv", help="sample: output file (.csv or .jsonl)")
+    p.add_argument("--history", default=".constc/audit-history.jsonl", help="agree: where agreement is recorded")
+    p.set_defaults(run=run_audit)
+
     p = sub.add_parser("regress", help="relabel the eval cases a change affects, at both revisions, and compare")
     p.add_argument("path", nargs="?", default=".")
     p.add_argument("--against", metavar="SPEC")
