@@ -38,15 +38,19 @@ def sides(args, project):
         raise UsageError(str(err)) from None
 
 
+def project_sides(args):
+    """(base, head) for the project at args.path, from the side options."""
+    path = Path(args.path)
+    if not path.exists():
+        raise UsageError(f"{args.path}: no such file or directory")
+    return sides(args, find_project(path))
+
+
 def run_diff_cmd(args) -> int:
     from constc.diff import run_diff
     from constc.diff.report import RENDERERS
 
-    path = Path(args.path)
-    if not path.exists():
-        raise UsageError(f"{args.path}: no such file or directory")
-    project = find_project(path)
-    base, head = sides(args, project)
+    base, head = project_sides(args)
     if args.fail_level:
         head.project.config.diff.fail_level = args.fail_level
     result = run_diff(base, head)

@@ -6,9 +6,8 @@ import sys
 from pathlib import Path
 
 from constc.cli import EXIT_CLEAN, EXIT_FINDINGS, UsageError
-from constc.cli.diff_cmds import sides
+from constc.cli.diff_cmds import project_sides
 from constc.cli.label_cmds import LazyLabeler, add_model_args, label_store
-from constc.config import find_project
 
 
 def run_regress(args) -> int:
@@ -16,11 +15,7 @@ def run_regress(args) -> int:
     from constc.regress import regress
     from constc.regress.report import RENDERERS
 
-    path = Path(args.path)
-    if not path.exists():
-        raise UsageError(f"{args.path}: no such file or directory")
-    project = find_project(path)
-    base, head = sides(args, project)
+    base, head = project_sides(args)
     try:
         result = regress(base, head, LazyLabeler(args), label_store(args.no_cache), args.mutations)
     except LabelError as err:

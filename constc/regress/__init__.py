@@ -19,7 +19,7 @@ from constc.diff import DiffResult, run_diff
 from constc.diff.sources import Side
 from constc.ir.nodes import Span
 from constc.label import Labeler
-from constc.label.job import Pair, build_pairs, run
+from constc.label.job import build_pairs, run
 from constc.label.store import LabelStore
 from constc.regress.stats import mcnemar_exact, wilson
 
