@@ -19,7 +19,7 @@ from constc.diff import DiffResult, run_diff
 from constc.diff.sources import Side
 from constc.ir.nodes import Span
 from constc.label import Labeler
-from constc.label.job import build_pairs, run
+from constc.label.job import build_pairs, row, run
 from constc.label.store import LabelStore
 from constc.regress.stats import mcnemar_exact, wilson
 
@@ -109,8 +109,7 @@ def affected_scopes(result: DiffResult) -> dict[str, set[Scope]]:
     base = {p.id: p for p in result.base_ctx.constitution.principles}
     out: dict[str, set[Scope]] = {}
     for c in result.changes:
-        if c.principle_id is None or c.level is None and c.rule not in ("PRINCIPLE_ADDED", "EXAMPLE_ADDED",
-                                                                          "LOCALE_ADDENDUM_ADDED"):
+        if c.principle_id is None:  # header and version findings change no label
             continue
         ids = {c.principle_id}
         if c.rule.startswith("PRECEDENCE"):
@@ -201,8 +200,6 @@ def regress(base: Side, head: Side, labeler: Labeler, store: LabelStore, mutatio
     for c in result.changes:
         if c.principle_id:
             rules_by_pid.setdefault(c.principle_id, []).append(c.rule)
-    from constc.label.job import row
-
     outcomes = []
     for key in sorted(set(head_pairs) | set(base_pairs)):
         h = head_pairs.get(key)
