@@ -13,8 +13,8 @@ def make_tiny_model(dest: Path, chat: bool = True, seed: int = 0, max_positions:
 
     specials = ["<pad>", "<s>", "</s>"]
     alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
-    vocab = {t: i for i, t in enumerate(specials + alphabet + ["ĠYes", "ĠNo", "Yes", "No"])}
-    core = Tokenizer(models.BPE(vocab=vocab, merges=[("Ġ", "Y")] and [], unk_token=None))
+    vocab = {t: i for i, t in enumerate(specials + alphabet)}  # bytes only: every word splits into several tokens
+    core = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token=None))
     core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     core.decoder = decoders.ByteLevel()
     tok = PreTrainedTokenizerFast(tokenizer_object=core, bos_token="<s>", eos_token="</s>", pad_token="<pad>")
