@@ -101,7 +101,8 @@ def run_fmt(args) -> int:
     from constc.passes.load import decode_source
 
     changed, diags, texts = [], [], {}
-    for path in const_files(args.paths):
+    files = const_files(args.paths)
+    for path in files:
         name = path.as_posix()
         text, bad = decode_source(path.read_bytes(), name, 4 * 1024 * 1024)
         if text is None:
@@ -124,7 +125,7 @@ def run_fmt(args) -> int:
     for name in changed:
         print(f"{verb} {name}", file=sys.stderr)
     if not args.quiet:
-        print(f"{verb} {len(changed)} of {len(const_files(args.paths))} file(s)", file=sys.stderr)
+        print(f"{verb} {len(changed)} of {len(files)} file(s)", file=sys.stderr)
     if diags or ((args.check or args.diff) and changed):
         return EXIT_FINDINGS
     return EXIT_CLEAN

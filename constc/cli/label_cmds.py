@@ -27,7 +27,9 @@ class LazyLabeler:
     def dtype(self) -> str:
         if self._dtype is None:
             self._dtype = str(self._resolve()[1]).removeprefix("torch.")
-        return {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}.get(self._dtype, self._dtype)
+        from constc.label import DTYPE_ALIASES
+
+        return DTYPE_ALIASES.get(self._dtype, self._dtype)
 
     @property
     def device(self) -> str:

@@ -44,19 +44,21 @@ def _gh_escape(value: str, prop: bool = False) -> str:
     return value.replace(":", "%3A").replace(",", "%2C") if prop else value
 
 
+def github_annotation(level: str, title: str, message: str, span=None) -> str:
+    """One GitHub Actions workflow command (error, warning or notice), on a line when given a span."""
+    props = []
+    if span is not None:
+        props = [f"file={_gh_escape(span.file, True)}", f"line={span.line}", f"col={span.column}",
+                 f"endLine={span.end_line}"]
+    props.append(f"title={_gh_escape(title, True)}")
+    return f"::{level} {','.join(props)}::{_gh_escape(message)}"
+
+
 def render_github(diags: list[Diagnostic], texts=None) -> str:
     """GitHub Actions workflow commands: annotations on the changed lines of a PR."""
     level = {"error": "error", "warning": "warning", "info": "notice"}
-    out = []
-    for d in diags:
-        props = [f"title={_gh_escape(d.code, True)}"]
-        if d.span:
-            s = d.span
-            props = [f"file={_gh_escape(s.file, True)}", f"line={s.line}", f"col={s.column}",
-                     f"endLine={s.end_line}"] + props
-        msg = d.message + (f"\n{d.hint}" if d.hint else "")
-        out.append(f"::{level[d.severity.value]} {','.join(props)}::{_gh_escape(msg)}")
-    return "\n".join(out)
+    return "\n".join(github_annotation(level[d.severity.value], d.code,
+                                       d.message + (f"\n{d.hint}" if d.hint else ""), d.span) for d in diags)
 
 
 def render_sarif(diags: list[Diagnostic], texts=None) -> str:

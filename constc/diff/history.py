@@ -89,7 +89,7 @@ def fingerprint(const: Constitution, pid: str) -> str | None:
 def _commit_key(commit, prefix: str, pid: str, keys: dict) -> tuple:
     tree = GitTree(commit, prefix, commit.hexsha[:12])
     out = []
-    for path, blob in sorted(tree._files.items()):
+    for path, blob in tree.blobs():
         if path.endswith(".toml") or path == "guard-codes.json":
             out.append((path, blob.hexsha))
         elif path.endswith(".const"):

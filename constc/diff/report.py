@@ -7,6 +7,7 @@ from difflib import SequenceMatcher
 
 from constc.diff import DiffResult
 from constc.diff.semantic import RULES, Change, fails
+from constc.ir.nodes import TEXT_FIELDS
 
 
 def word_diff(before: str | None, after: str | None, style: str = "human") -> str:
@@ -61,7 +62,7 @@ def render_human(result: DiffResult) -> str:
         where = _where(c, result)
         if where:
             out.append(f"       {where}")
-        if c.field in ("statement", "critique", "revision", "compare", "title") and c.before and c.after:
+        if c.field in TEXT_FIELDS and c.before and c.after:
             out.append(f"       {word_diff(c.before, c.after)}")
     for d in result.problems:
         out.append(f"note: {d.span}: {d.code} {d.message}" if d.span else f"note: {d.code} {d.message}")
@@ -69,7 +70,7 @@ def render_human(result: DiffResult) -> str:
     return "\n".join(out)
 
 
-_TEXTUAL = ("statement", "critique", "revision", "compare", "title", "example", None)
+_TEXTUAL = (*TEXT_FIELDS, "example", None)
 
 
 def _quote(text: str | None) -> str:
@@ -129,16 +130,10 @@ def render_json(result: DiffResult) -> str:
 
 
 def render_github(result: DiffResult) -> str:
-    from constc.diagnostics.render import _gh_escape
+    from constc.diagnostics.render import github_annotation
 
-    out = []
-    for c in result.all_changes:
-        level = "error" if fails(c, result.fail_level) else "notice"
-        span = c.head_span
-        props = [f"file={_gh_escape(span.file, True)}", f"line={span.line}"] if span else []
-        props.append(f"title={c.rule}")
-        out.append(f"::{level} {','.join(props)}::{_gh_escape(c.message)}")
-    return "\n".join(out)
+    return "\n".join(github_annotation("error" if fails(c, result.fail_level) else "notice", c.rule, c.message,
+                                       c.head_span) for c in result.all_changes)
 
 
 RENDERERS = {"human": render_human, "markdown": render_markdown, "json": render_json, "github": render_github}

@@ -69,6 +69,10 @@ class _BlobTree:
         rx = glob_regex(pattern)
         return sorted(p for p in self._files if rx.match(p))
 
+    def blobs(self) -> list[tuple[str, object]]:
+        """(path, blob) for every file, sorted by path; blobs are not read."""
+        return sorted(self._files.items())
+
 
 class GitTree(_BlobTree):
     def __init__(self, commit, prefix: str, label: str):

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 
+DTYPE_ALIASES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
+
+
 class LabelError(Exception):
     """A model, device or input problem the user must fix: exit code 2."""
 

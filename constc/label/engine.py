@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-from constc.label import LabelError, Request
+from constc.label import DTYPE_ALIASES, LabelError, Request
 
 
 def pick_device(name: str) -> str:
@@ -44,11 +44,10 @@ def pick_dtype(name: str, device: str):
         if device == "cuda" and torch.cuda.is_bf16_supported():
             return torch.bfloat16
         return torch.float32
-    table = {"float32": torch.float32, "fp32": torch.float32, "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
-             "float16": torch.float16, "fp16": torch.float16}
-    if name not in table:
+    name = DTYPE_ALIASES.get(name, name)
+    if name not in ("float32", "bfloat16", "float16"):
         raise LabelError(f"unknown dtype '{name}' (auto, float32, bfloat16, float16)")
-    return table[name]
+    return getattr(torch, name)
 
 
 def _is_oom(err: BaseException) -> bool:

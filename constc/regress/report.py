@@ -131,14 +131,13 @@ def render_junit(r: RegressResult) -> str:
 
 
 def render_github(r: RegressResult) -> str:
-    from constc.diagnostics.render import _gh_escape
+    from constc.diagnostics.render import github_annotation
 
     out = []
     for pid in sorted({o.principle_id for o in r.regressions}):
         o = next(x for x in r.regressions if x.principle_id == pid)
         n = sum(x.principle_id == pid for x in r.regressions)
-        props = f"file={_gh_escape(o.head_span.file, True)},line={o.head_span.line}," if o.head_span else ""
-        out.append(f"::error {props}title=constc regress::{_gh_escape(f'{pid}: {n} eval case(s) regressed')}")
+        out.append(github_annotation("error", "constc regress", f"{pid}: {n} eval case(s) regressed", o.head_span))
     return "\n".join(out)
 
 

@@ -72,7 +72,9 @@ class Compilation:
 
     # ---- phrasings (explicit, or derived from the statement by a template) -------
     def render(self, name: str, **values) -> str:
-        return self.env.get_template(name).render(**values)
+        from constc.render import render
+
+        return render(self.env, name, **values)
 
     def critique_text(self, p: Principle) -> str:
         return p.critique or self.render("critique_request.j2", principle=p)
