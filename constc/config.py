@@ -8,10 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from constc.errors import UserError
+
 CONFIG_NAME = "constc.toml"
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """A configuration problem: exit code 2."""
 
 
@@ -42,12 +44,21 @@ class DiffSection(_Strict):
 class LabelSection(_Strict):
     threshold: float = Field(default=0.5, ge=0, le=1)
     thresholds: dict[str, float] = Field(default_factory=dict)
+    method: Literal["yesno", "fewshot", "likelihood"] | None = None  # None: the default method
 
 
 class RegressSection(_Strict):
     canaries: list[str] = Field(default_factory=list)
     alpha: float = Field(default=0.05, gt=0, lt=1)
     fail_on_targets: bool = True
+    # the false-flag rate both revisions are compared at, for principles without an
+    # over_refusal_rate / false_flag_rate target
+    false_flag_rate: float = Field(default=0.1, ge=0, lt=1)
+    on_inconclusive: Literal["warn", "fail", "pass"] = "warn"
+    # below this many violating (or complying) cases a principle's verdict is inconclusive
+    # and a target is reported, not gated: 6 is the fewest discordant pairs with which the
+    # exact McNemar test can reach p < 0.05 at all (2 / 2**6 = 0.031)
+    min_cases: int = Field(default=6, ge=1)
 
 
 class Config(_Strict):

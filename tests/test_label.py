@@ -13,7 +13,8 @@ from tiny_model import make_tiny_model  # noqa: E402
 
 from constc.label import LabelError, Request  # noqa: E402
 from constc.label.engine import TransformersLabeler  # noqa: E402
-from constc.label.job import auroc, build_pairs, calibration, run, suggest_threshold  # noqa: E402
+from constc.label.job import build_pairs, calibration, run  # noqa: E402
+from constc.regress.stats import auroc, youden_cut  # noqa: E402
 from constc.label.models import load, resolve_source  # noqa: E402
 from constc.label.store import LabelStore  # noqa: E402
 
@@ -122,7 +123,7 @@ def test_cache_hits_and_resume_after_crash(tiny, sample_comp, tmp_path):
     resumed = Counting(labeler(tiny))
     pairs2 = build_pairs(sample_comp, "judge", limit=40)
     counts = run(resumed, pairs2, store, chunk=8)
-    distinct = len({(p.prompt, p.options) for p in pairs2})
+    distinct = len({r for p in pairs2 for r in p.requests})
     assert resumed.scored == distinct - 16 and counts["cache_hits"] >= 16
     again = Counting(labeler(tiny))
     pairs3 = build_pairs(sample_comp, "judge", limit=40)
@@ -136,15 +137,17 @@ def test_cache_hits_and_resume_after_crash(tiny, sample_comp, tmp_path):
 def test_long_cases_are_truncated_from_the_middle_and_flagged(tmp_path, sample_comp):
     small = make_tiny_model(tmp_path / "small", max_positions=900)
     from constc.evalcases import EvalCase
+    from constc.label import Request
     from constc.label.job import Pair, row
+    from constc.label.methods import _first
     from constc.targets.judge import ANSWER_TOKENS, judge_prompt
 
     p = sample_comp.by_id["HARM-01"]
-    build = lambda c: judge_prompt(sample_comp, p, c)  # noqa: E731
+    build = lambda c: (Request(judge_prompt(sample_comp, p, c), tuple(ANSWER_TOKENS), "g"),)  # noqa: E731
     long_case = EvalCase(id="long", principles=["HARM-01"], prompt="start " + "filler " * 300 + " end",
                          response="THE RESPONSE", expected="violates")
     huge = long_case.model_copy(update={"id": "huge", "response": "x" * 2000})
-    pairs = [Pair(c, "HARM-01", 0.5, build(c), build, tuple(ANSWER_TOKENS), "g", 0) for c in (long_case, huge)]
+    pairs = [Pair(c, "HARM-01", 0.5, build, _first, build(c), 0) for c in (long_case, huge)]
     lab = labeler(small)
     run(lab, pairs, LabelStore(None))
     assert pairs[0].truncated and pairs[0].probs and pairs[0].error is None
@@ -156,11 +159,16 @@ def test_long_cases_are_truncated_from_the_middle_and_flagged(tmp_path, sample_c
 def test_calibration_statistics_by_hand():
     assert auroc([0.9, 0.8], [0.1, 0.85]) == pytest.approx(0.75)
     assert auroc([0.5], [0.5]) == 0.5 and auroc([], [0.1]) is None
-    assert suggest_threshold([0.9, 0.8], [0.1, 0.2]) == pytest.approx(0.5)
+    # Youden's J is 1 for any cut in (0.2, 0.8]; the middle one of the best is chosen
+    assert youden_cut([0.9, 0.8], [0.1, 0.2]) == pytest.approx(0.5)
+    # imbalanced: 1 violating case, 9 complying; accuracy would pick a cut above everything
+    assert youden_cut([0.3], [0.1] * 8 + [0.35]) == pytest.approx(0.2)
     rows = [{"principle_id": "A", "p_violation": v, "expected": e, "predicted": "violates" if v >= 0.5 else "complies",
              "threshold": 0.5} for v, e in ((0.9, "violates"), (0.4, "violates"), (0.2, "complies"))]
     stats = calibration(rows)[0]
     assert stats["auroc"] == 1.0 and stats["accuracy"] == pytest.approx(2 / 3) and stats["count"] == 3
+    # two cases of one kind and one of the other cannot show anything about the judge
+    assert stats["judge_valid"] is False and "too few cases" in stats["judge_note"]
 
 
 def test_label_cli(tiny, sample_copy):

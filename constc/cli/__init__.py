@@ -11,13 +11,10 @@ import os
 import sys
 import traceback
 
-from constc.config import ConfigError
+from constc.errors import UsageError, UserError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-
-
-class UsageError(Exception):
-    """Bad arguments or input the user must fix: exit code 2."""
+__all__ = ["EXIT_CLEAN", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INTERNAL", "UsageError", "main"]
 
 
 def _commands():
@@ -42,9 +39,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from constc.api import CheckFailed
+
     try:
         return args.run(args)
-    except (ConfigError, UsageError) as err:
+    except CheckFailed as err:  # the project's own errors, located: findings, not a usage error
+        from constc.diagnostics.render import render_human
+
+        print(render_human(err.diagnostics, err.texts), file=sys.stderr)
+        print(f"constc: {err}", file=sys.stderr)
+        return EXIT_FINDINGS
+    except UserError as err:
         print(f"constc: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

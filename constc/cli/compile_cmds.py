@@ -12,43 +12,20 @@ from constc.cli.check_cmds import add_format, report
 
 def checked_context(path: str, fmt: str):
     """A compiled project context, or None after reporting its errors."""
-    from constc.config import find_project
-    from constc.passes import compile_project
+    from constc.api import CheckFailed, checked
 
-    if not Path(path).exists():
-        raise UsageError(f"{path}: no such file or directory")
-    ctx = compile_project(find_project(Path(path)))
-    errors = [d for d in ctx.diagnostics if d.severity == "error"]
-    if errors:
-        report(errors, ctx.texts, fmt, "error")
+    try:
+        return checked(path)
+    except CheckFailed as err:
+        report(err.diagnostics, err.texts, fmt, "error")
         print("constc: the constitution has errors; nothing was compiled", file=sys.stderr)
         return None
-    return ctx
 
 
 def make_compilation(ctx, locale, jurisdiction, mutations=None, locked=False):
-    from constc import gitinfo
-    from constc.targets import Compilation
-    from constc.targets.mutations import OPERATORS
+    from constc.api import compilation
 
-    header = ctx.constitution.header
-    declared = {t.lower() for t in [*(header.locales or []), header.locale or ""] if t}
-    if locale and locale.lower() not in declared:
-        raise UsageError(f"locale '{locale}' is not declared in the header (locales: {', '.join(header.locales)})")
-    known_j = {p.jurisdiction for p in ctx.constitution.principles} | \
-              {a.scope.tag for a in ctx.constitution.addenda if a.scope.kind == "jurisdiction"}
-    if jurisdiction and jurisdiction not in known_j:
-        raise UsageError(f"jurisdiction '{jurisdiction}' has no principles or addenda")
-    ops = None
-    if mutations is not None:
-        ops = tuple(m for m in mutations.split(",") if m and m != "none") if mutations != "all" else None
-        unknown = set(ops or ()) - set(OPERATORS)
-        if unknown:
-            raise UsageError(f"unknown mutation operator(s): {', '.join(sorted(unknown))}; "
-                             f"known: {', '.join(OPERATORS)}")
-    rev, dirty = gitinfo.revision(ctx.project.root)
-    return Compilation(ctx, locale=locale, jurisdiction=jurisdiction, revision=rev, dirty=dirty,
-                       mutations=ops, locked=locked)
+    return compilation(ctx, locale, jurisdiction, mutations, locked)
 
 
 def run_compile(args) -> int:

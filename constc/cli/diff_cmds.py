@@ -11,39 +11,12 @@ from constc.config import find_project
 DIFF_FORMATS = ("human", "markdown", "json", "github")
 
 
-def sides(args, project):
-    """(base, head) sources from --against / --base/--head / --staged."""
-    from constc.diff.sources import SourceError, open_side
-
-    if getattr(args, "pre_push", False):  # pre-commit passes the pushed range in these variables
-        import os
-
-        base, head = os.environ.get("PRE_COMMIT_FROM_REF", ""), os.environ.get("PRE_COMMIT_TO_REF", "")
-        if not base.strip("0") or not head:
-            raise UsageError("--pre-push needs PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF (set by pre-commit's "
-                             "pre-push stage); for a new branch use --against main")
-        args.base, args.head = base, head
-    chosen = sum(bool(x) for x in (args.against, args.base or args.head, args.staged))
-    if chosen != 1:
-        raise UsageError("give exactly one of --against SPEC, --base/--head, --staged")
-    try:
-        if args.staged:
-            return open_side("HEAD", project), open_side(":staged", project)
-        if args.against:
-            return open_side(args.against, project), open_side(":worktree", project)
-        if not args.base:
-            raise UsageError("--head needs --base")
-        return open_side(args.base, project), open_side(args.head or ":worktree", project)
-    except SourceError as err:
-        raise UsageError(str(err)) from None
-
-
 def project_sides(args):
     """(base, head) for the project at args.path, from the side options."""
-    path = Path(args.path)
-    if not path.exists():
-        raise UsageError(f"{args.path}: no such file or directory")
-    return sides(args, find_project(path))
+    from constc.api import sides
+
+    return sides(args.path, against=args.against, base=args.base, head=args.head, staged=args.staged,
+                 pre_push=getattr(args, "pre_push", False))
 
 
 def run_diff_cmd(args) -> int:

@@ -6,36 +6,30 @@ import sys
 from pathlib import Path
 
 from constc.cli import EXIT_CLEAN, EXIT_FINDINGS, UsageError
-from constc.cli.diff_cmds import project_sides
-from constc.cli.label_cmds import LazyLabeler, add_model_args, label_store
+from constc.cli.label_cmds import add_model_args, model_kwargs, quiet_progress_bars
 
 
 def run_regress(args) -> int:
-    from constc.label import LabelError
-    from constc.regress import regress
+    from constc import api
     from constc.regress.report import RENDERERS
 
-    base, head = project_sides(args)
+    if args.quiet:
+        quiet_progress_bars()
     try:
-        result = regress(base, head, LazyLabeler(args), label_store(args.no_cache), args.mutations)
-    except LabelError as err:
-        raise UsageError(str(err)) from None
+        result = api.regress(args.path, against=args.against, base=args.base, head=args.head, staged=args.staged,
+                             pre_push=args.pre_push, mutations=args.mutations, **model_kwargs(args))
     except KeyboardInterrupt:
         print("constc: interrupted; every finished batch is in the label cache, rerun to resume", file=sys.stderr)
         return 130
-    head_errors = [d for d in result.diff.head_ctx.diagnostics if d.severity == "error"]
-    if head_errors:
-        from constc.diagnostics.render import render_human
-
-        print(render_human(head_errors, result.diff.head_ctx.texts), file=sys.stderr)
-        print("constc: the head revision has errors; fix them first", file=sys.stderr)
-        return EXIT_FINDINGS
     text = RENDERERS[args.format](result)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         print(text, end="" if text.endswith("\n") else "\n")
-    return EXIT_FINDINGS if result.failing_reasons else EXIT_CLEAN
+    if result.banners and args.format not in ("human", "markdown"):
+        for b in result.banners:
+            print(f"constc: warning: {b}", file=sys.stderr)
+    return EXIT_FINDINGS if result.status == "fail" else EXIT_CLEAN
 
 
 def run_audit(args) -> int:

@@ -10,21 +10,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
+from constc.errors import UserError
+
 
 DTYPE_ALIASES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
 
 
-class LabelError(Exception):
+class LabelError(UserError):
     """A model, device or input problem the user must fix: exit code 2."""
 
 
 @dataclass(frozen=True)
 class Request:
-    """Score `options` as continuations of `prompt`; prompts of one group share a prefix."""
+    """Score `options` as continuations of `prompt`; prompts of one group share a prefix.
+
+    The answer is the options' probabilities normalised over the options, or with `raw`
+    each option's summed token log-probability, unnormalised (for likelihood ratios)."""
 
     prompt: str
     options: tuple[str, ...]
     group: str = ""
+    raw: bool = False
 
 
 class Labeler(Protocol):
@@ -34,7 +40,8 @@ class Labeler(Protocol):
     chat: bool
 
     def score(self, requests: Sequence[Request]) -> list[list[float]]:
-        """For each request, the probabilities of its options, normalised to sum to 1."""
+        """For each request, its options' probabilities normalised to sum to 1 (or, for a
+        `raw` request, their summed log-probabilities)."""
 
     def fits(self, prompt: str, options: tuple[str, ...]) -> bool:
         """Whether prompt and its longest option fit in the model's context."""

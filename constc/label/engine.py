@@ -171,6 +171,9 @@ class TransformersLabeler:
         out = {}
         for i in encoded:
             lps = [logprob[(i, k)] for k in range(len(requests[i].options))]
+            if requests[i].raw:
+                out[i] = lps
+                continue
             top = max(lps)
             exps = [math.exp(x - top) for x in lps]
             total = sum(exps)

@@ -7,13 +7,16 @@ revision scored it; and the SHA-256 of the exact prompt, so any row can be repro
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import math
 import sys
 import time
 from dataclasses import dataclass, field
 
 from constc.evalcases import EvalCase
 from constc.label import Labeler, LabelError, Request
+from constc.label.methods import DEFAULT_METHOD, Build, Reduce
 from constc.label.store import LabelStore, request_key
 
 TARGETS = ("judge", "preference", "guard")
@@ -25,11 +28,11 @@ class Pair:
     case: EvalCase
     principle_id: str
     threshold: float
-    prompt: str                      # the full prompt; the cache is keyed on it
-    build: object                    # case -> prompt, to rebuild a shortened one
-    options: tuple[str, ...]
-    group: str
+    build: Build                     # case -> requests; called again to shorten a case that does not fit
+    reduce: Reduce                   # the requests' answers -> option probabilities
+    requests: tuple[Request, ...]    # for the full case; the cache is keyed on these
     violation_option: int | None     # index of the option meaning "violates" (None: preference)
+    guard: bool = False              # options are safe + one per code: P(violation) = 1 - P(safe)
     truncated: bool = False
     error: str | None = None
     probs: list[float] = field(default_factory=list)
@@ -38,9 +41,19 @@ class Pair:
 
 
 def threshold(comp, p) -> float:
-    """[label] thresholds in constc.toml, else the principle's own, else [label] threshold."""
+    """The flagging threshold for a principle, most specific first:
+
+    1. a locale or jurisdiction addendum's `threshold` (it applies to that scope only);
+    2. `[label] thresholds` in constc.toml for the principle's ID (a model's calibration);
+    3. the principle's own `threshold`;
+    4. `[label] threshold` in constc.toml (default 0.5)."""
     cfg = comp.ctx.project.config.label
-    return cfg.thresholds.get(p.id, p.threshold if p.threshold is not None else cfg.threshold)
+    declared = next((q for q in comp.ctx.constitution.principles if q.id == p.id), p)
+    if p.threshold is not None and p.field_spans.get("threshold") != declared.field_spans.get("threshold"):
+        return p.threshold
+    if p.id in cfg.thresholds:
+        return cfg.thresholds[p.id]
+    return p.threshold if p.threshold is not None else cfg.threshold
 
 
 def _middle(text: str, keep: float) -> str:
@@ -50,59 +63,73 @@ def _middle(text: str, keep: float) -> str:
     return text[: n // 2] + " [...] " + text[len(text) - n // 2:] if n else "[...]"
 
 
-def _fit(labeler: Labeler, case: EvalCase, build, options) -> tuple[str | None, bool, EvalCase]:
-    """The prompt, shortened from the middle of the conversation until it fits; never the response."""
-    prompt = build(case)
-    if labeler.fits(prompt, options):
-        return prompt, False, case
+def _fits(labeler: Labeler, requests) -> bool:
+    return all(labeler.fits(r.prompt, r.options) for r in requests)
+
+
+def _fit(labeler: Labeler, pair: Pair) -> tuple[tuple[Request, ...] | None, bool]:
+    """The requests, the case shortened from the middle of the conversation until they fit;
+    never the response."""
+    if _fits(labeler, pair.requests):
+        return pair.requests, False
+    case = pair.case
     for keep in _KEEP:
         short = case.model_copy(update={
             "prompt": _middle(case.prompt, keep),
             "history": [t.model_copy(update={"content": _middle(t.content, keep)}) for t in case.history]})
-        prompt = build(short)
-        if labeler.fits(prompt, options):
-            return prompt, True, short
-    return None, True, case
+        requests = pair.build(short)
+        if _fits(labeler, requests):
+            return requests, True
+    return None, True
 
 
-def build_pairs(comp, target: str, limit: int | None = None) -> list[Pair]:
-    from constc.targets import guard, judge, preference
+def build_pairs(comp, target: str, limit: int | None = None, method: str = DEFAULT_METHOD) -> list[Pair]:
+    """Every (case, principle) pair of a target; `method` chooses how the judge asks."""
+    from constc.label import methods
+    from constc.targets import guard, preference
 
     pairs: list[Pair] = []
 
-    def add(case, p, build, options, group, violation):
-        pairs.append(Pair(case, p.id, threshold(comp, p), build(case), build, tuple(options), group, violation))
+    def add(case, p, build, reduce, violation, is_guard=False):
+        pairs.append(Pair(case, p.id, threshold(comp, p), build, reduce, build(case), violation, is_guard))
 
     if target == "judge":
-        for p, case in judge.judge_pairs(comp):
-            add(case, p, lambda c, p=p: judge.judge_prompt(comp, p, c), judge.ANSWER_TOKENS, f"judge:{p.id}", 0)
+        from constc.targets.judge import judge_pairs
+
+        plans: dict[str, tuple] = {}
+        for p, case in judge_pairs(comp):
+            if p.id not in plans:
+                plans[p.id] = methods.judge(comp, p, method)
+            add(case, p, *plans[p.id], 0)
     elif target == "preference":
         cases = [c for c in comp.cases if c.responses is not None and not c.needs_translation]
         for p in comp.by_priority():
             for case in cases:
                 if p.id in case.principles:
-                    add(case, p, lambda c, p=p: preference.principle_prompt(comp, p, c), preference.ANSWER_TOKENS,
-                        f"preference:{p.id}", None)
+                    add(case, p, lambda c, p=p: (Request(preference.principle_prompt(comp, p, c),
+                                                         tuple(preference.ANSWER_TOKENS), f"preference:{p.id}"),),
+                        methods._first, None)
     elif target == "guard":
         full, _ = guard.codes(comp)
         cats = guard.categories(comp, full)
         block = guard.categories_block(comp, cats)
         code_of = {c["principle_id"]: c["code"] for c in cats}
-        options = ["safe"] + [f"unsafe\n{c['code']}" for c in cats]
+        options = tuple(["safe"] + [f"unsafe\n{c['code']}" for c in cats])
         for case in comp.cases:
             if case.responses is not None or case.needs_translation:
                 continue
             for pid in case.principles:
                 if pid in code_of:
-                    add(case, comp.by_id[pid], lambda c: guard.guard_prompt(comp, block, c), options, "guard",
-                        options.index(f"unsafe\n{code_of[pid]}"))
+                    add(case, comp.by_id[pid], lambda c: (Request(guard.guard_prompt(comp, block, c), options,
+                                                                  "guard"),),
+                        methods._first, options.index(f"unsafe\n{code_of[pid]}"), is_guard=True)
     else:
         raise LabelError(f"unknown labeling target '{target}' ({', '.join(TARGETS)})")
     return pairs[:limit] if limit else pairs
 
 
 class Progress:
-    """pairs done / total, pairs per second, ETA and cache hits, on stderr when it is a terminal."""
+    """prompts scored / to score, prompts per second and ETA, on stderr when it is a terminal."""
 
     def __init__(self, total: int, hits: int, quiet: bool):
         self.total, self.hits, self.done = total, hits, hits
@@ -114,8 +141,7 @@ class Progress:
         if self.on:
             rate = (self.done - self.hits) / max(time.perf_counter() - self.start, 1e-9)
             eta = (self.total - self.done) / rate if rate else 0
-            sys.stderr.write(f"\r{self.done}/{self.total} pairs  {rate:6.1f} pairs/s  ETA {eta:5.0f} s  "
-                             f"cache hits {self.hits}   ")
+            sys.stderr.write(f"\r{self.done}/{self.total} prompts  {rate:6.1f} prompts/s  ETA {eta:5.0f} s   ")
             sys.stderr.flush()
 
     def close(self) -> None:
@@ -123,52 +149,71 @@ class Progress:
             sys.stderr.write("\n")
 
 
+def _key(labeler: Labeler, r: Request) -> str:
+    return request_key(labeler.model_id, labeler.revision, labeler.dtype, labeler.chat, r.prompt, r.options, r.raw)
+
+
+def _sha(prompt: str) -> str:
+    return hashlib.sha256(prompt.encode()).hexdigest()
+
+
 def run(labeler: Labeler, pairs: list[Pair], store: LabelStore, quiet: bool = True, chunk: int = 128) -> dict:
     """Score every pair, cache first, committing each chunk as it finishes. Returns counts.
 
-    Only pairs missing from the cache touch the model: they are fitted to its context
-    (shortened from the middle of the conversation if needed) and scored."""
-    keys = [request_key(labeler.model_id, labeler.revision, labeler.dtype, labeler.chat, p.prompt, p.options)
-            for p in pairs]
-    cached = store.get_many(sorted(set(keys)))
+    Only requests missing from the cache touch the model: their pair is fitted to the
+    model's context (shortened from the middle of the conversation if needed) and scored.
+    A request shared by several pairs (the likelihood method's prompt without the
+    principle) is scored once."""
+    keys = [[_key(labeler, r) for r in p.requests] for p in pairs]
+    cached = store.get_many(sorted({k for ks in keys for k in ks}))
     todo: dict[str, tuple[Pair, Request]] = {}
-    for key, pair in zip(keys, pairs):
-        if key in cached:
-            pair.probs, pair.truncated, pair.scored_sha256 = cached[key]["p"], cached[key]["t"], cached[key]["s"]
-            pair.error, pair.cached = cached[key].get("e"), True
-        elif key not in todo:
-            prompt, truncated, _ = _fit(labeler, pair.case, pair.build, pair.options)
-            pair.truncated = truncated
-            if prompt is None:
-                pair.error = "the response alone is longer than the model's context"
-                continue
-            todo[key] = (pair, Request(prompt, pair.options, pair.group))
+    for ks, pair in zip(keys, pairs):
+        missing = [i for i, k in enumerate(ks) if k not in cached]
+        if not missing:
+            pair.cached = True
+            continue
+        if all(ks[i] in todo for i in missing):
+            continue
+        fitted, truncated = _fit(labeler, pair)
+        if fitted is None:
+            pair.truncated, pair.error = True, "the response alone is longer than the model's context"
+            continue
+        for i in missing:
+            todo.setdefault(ks[i], (pair, dataclasses.replace(fitted[i])))
+        if truncated:
+            pair.truncated = True
     hits = sum(p.cached for p in pairs)
-    progress = Progress(len(pairs), hits, quiet)
+    progress = Progress(len(todo), 0, quiet)
     items = sorted(todo.items(), key=lambda kv: kv[1][1].group)  # keep groups together for prefix reuse
     fresh: dict[str, dict] = {}
     try:
         for start in range(0, len(items), chunk):
             part = items[start:start + chunk]
             scores = labeler.score([req for _, (_, req) in part])
-            batch = {key: {"p": probs, "t": pair.truncated, "s": hashlib.sha256(req.prompt.encode()).hexdigest()}
+            batch = {key: {"p": probs, "t": pair.truncated, "s": _sha(req.prompt)}
                      for (key, (pair, req)), probs in zip(part, scores)}
             store.put_many(batch)
             fresh.update(batch)
-            progress.update(sum(1 for k in keys if k in batch))
+            progress.update(len(batch))
     finally:
         progress.close()
-    for key, pair in zip(keys, pairs):
-        if not pair.cached and key in fresh:
-            pair.probs, pair.truncated, pair.scored_sha256 = fresh[key]["p"], fresh[key]["t"], fresh[key]["s"]
+    done = {**cached, **fresh}
+    for ks, pair in zip(keys, pairs):
+        if pair.error is None and all(k in done for k in ks):
+            answers = [done[k] for k in ks]
+            pair.probs = pair.reduce([a["p"] for a in answers])
+            pair.truncated = pair.truncated or any(a["t"] for a in answers)
+            shas = [a["s"] for a in answers]
+            pair.scored_sha256 = shas[0] if len(shas) == 1 else _sha("\0".join(shas))
+            pair.error = next((a["e"] for a in answers if a.get("e")), None)
     return {"pairs": len(pairs), "scored": len(fresh), "cache_hits": hits,
             "errors": sum(p.error is not None for p in pairs)}
 
 
-def row(pair: Pair, labeler: Labeler) -> dict:
+def row(pair: Pair, labeler: Labeler, method: str = DEFAULT_METHOD) -> dict:
     case = pair.case
     out = {"case_id": case.id, "principle_id": pair.principle_id, "locale": case.locale, "mutation": case.mutation,
-           "expected": case.expected, "threshold": pair.threshold, "model": labeler.model_id,
+           "expected": case.expected, "threshold": pair.threshold, "method": method, "model": labeler.model_id,
            "model_revision": labeler.revision, "dtype": labeler.dtype,
            "prompt_sha256": pair.scored_sha256,
            "truncated": pair.truncated, "cached": pair.cached}
@@ -177,34 +222,50 @@ def row(pair: Pair, labeler: Labeler) -> dict:
     if pair.violation_option is None:  # preference: P(A)
         p_a = pair.probs[0]
         return {**out, "p_a": p_a, "predicted": "A" if p_a >= 0.5 else "B"}
+    if pair.guard:
+        # Any violation is 1 - P(safe): each code's own probability is P(unsafe) split over
+        # every code, far below any threshold with a large taxonomy. Attribution is the
+        # principle's code's share of the unsafe mass.
+        p_safe = pair.probs[0]
+        unsafe = max(1.0 - p_safe, 0.0)
+        codes = [o.split("\n", 1)[1] for o in pair.requests[0].options[1:]]
+        top = max(range(len(codes)), key=lambda i: pair.probs[i + 1])
+        out.update({"p_violation": unsafe, "p_safe": p_safe,
+                    "p_code": pair.probs[pair.violation_option] / unsafe if unsafe > 0 else 0.0,
+                    "attributed_code": codes[top],
+                    "predicted": "violates" if unsafe >= pair.threshold else "complies"})
+        return out
     p = pair.probs[pair.violation_option]
     out.update({"p_violation": p, "predicted": "violates" if p >= pair.threshold else "complies"})
-    if len(pair.probs) > 2:  # guard: every code's probability
-        out["p_safe"] = pair.probs[0]
     return out
 
 
 # ---- calibration ---------------------------------------------------------------------
 
-def auroc(pos: list[float], neg: list[float]) -> float | None:
-    """P(a violating case scores above a complying one), ties counting half (Mann-Whitney)."""
-    if not pos or not neg:
-        return None
-    wins = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
+MIN_CLASS = 6  # the fewest cases of each kind for a judge-validity statement (see docs/labeling.md)
 
 
-def suggest_threshold(pos: list[float], neg: list[float]) -> float | None:
-    """The cut that maximises accuracy (ties: the middle of the best interval)."""
-    if not pos or not neg:
-        return None
-    scores = sorted(set(pos + neg))
-    cuts = [0.0] + [(a + b) / 2 for a, b in zip(scores, scores[1:])] + [1.0]
-    best = max(cuts, key=lambda t: (sum(p >= t for p in pos) + sum(n < t for n in neg), -abs(t - 0.5)))
-    return round(best, 4)
+def judge_validity(auc, min_class: int = MIN_CLASS) -> tuple[bool, str]:
+    """Whether the judge tells violating from complying cases: enough cases of each kind and
+    an AUROC whose 95% interval lies above 0.5. Returns (valid, the sentence to show)."""
+    if auc is None:
+        return False, "no violating or no complying cases, so the judge cannot be checked"
+    if auc.n_pos < min_class or auc.n_neg < min_class:
+        return False, (f"too few cases to check the judge ({auc.n_pos} violating, {auc.n_neg} complying; "
+                       f"at least {min_class} of each are needed)")
+    ci = f"AUROC {auc.value:.2f}, 95% CI {auc.low:.2f}–{auc.high:.2f}, n = {auc.n}"
+    if auc.low <= 0.5:
+        return False, f"the judge cannot tell violating from complying cases ({ci})"
+    return True, f"the judge separates violating from complying cases ({ci})"
 
 
-def calibration(rows: list[dict]) -> list[dict]:
+def calibration(rows: list[dict], false_flag_rate: float = 0.1) -> list[dict]:
+    """Per principle: AUROC with its DeLong 95% interval, judge validity, accuracy at the
+    threshold in use, and two suggested thresholds: Youden's J (balances detection and
+    false flags) and the lowest that flags at most `false_flag_rate` of complying cases.
+    Never the accuracy-maximising cut: on imbalanced cases that is 0 or 1."""
+    from constc.regress.stats import delong, matched_cut, youden_cut
+
     by: dict[str, list[dict]] = {}
     for r in rows:
         if r.get("p_violation") is not None and r["expected"] in ("violates", "complies"):
@@ -213,18 +274,38 @@ def calibration(rows: list[dict]) -> list[dict]:
     for pid, rs in sorted(by.items()):
         pos = [r["p_violation"] for r in rs if r["expected"] == "violates"]
         neg = [r["p_violation"] for r in rs if r["expected"] == "complies"]
-        correct = sum(r["predicted"] == r["expected"] for r in rs)
+        auc = delong(pos, neg)
+        valid, why = judge_validity(auc)
+        cut = matched_cut(neg, false_flag_rate) if neg else None
         out.append({"principle_id": pid, "count": len(rs), "violating": len(pos), "complying": len(neg),
-                    "auroc": auroc(pos, neg), "accuracy": correct / len(rs), "threshold": rs[0]["threshold"],
-                    "suggested_threshold": suggest_threshold(pos, neg)})
+                    "auroc": auc.value if auc else None, "auroc_ci": [auc.low, auc.high] if auc else None,
+                    "judge_valid": valid, "judge_note": why,
+                    "accuracy": sum(r["predicted"] == r["expected"] for r in rs) / len(rs),
+                    "threshold": rs[0]["threshold"], "suggested_youden": youden_cut(pos, neg),
+                    "suggested_at_false_flag_rate": None if cut is None or abs(cut) == float("inf")
+                    else math.nextafter(cut, 2.0),
+                    "false_flag_rate": false_flag_rate})
     return out
 
 
 def render_calibration(stats: list[dict]) -> str:
-    out = [f"{'principle':<10} {'n':>4} {'viol':>4} {'ok':>4} {'AUROC':>6} {'acc':>6} {'thr':>5} {'suggest':>7}"]
+    def num(x, width=5):
+        return f"{x:.3f}" if x is not None else "-".center(width)
+
+    out = [f"{'principle':<10} {'n':>4} {'viol':>4} {'ok':>4} {'AUROC (95% CI)':<20} {'acc':>5} {'thr':>5} "
+           f"{'Youden':>6} {'@FFR':>6}"]
     for s in stats:
-        au = f"{s['auroc']:.3f}" if s["auroc"] is not None else "  -  "
-        sug = f"{s['suggested_threshold']:.3f}" if s["suggested_threshold"] is not None else "   -"
-        out.append(f"{s['principle_id']:<10} {s['count']:>4} {s['violating']:>4} {s['complying']:>4} {au:>6} "
-                   f"{s['accuracy']:>6.3f} {s['threshold']:>5.2f} {sug:>7}")
+        au = f"{s['auroc']:.2f} ({s['auroc_ci'][0]:.2f}–{s['auroc_ci'][1]:.2f})" if s["auroc"] is not None else "-"
+        out.append(f"{s['principle_id']:<10} {s['count']:>4} {s['violating']:>4} {s['complying']:>4} {au:<20} "
+                   f"{s['accuracy']:>5.2f} {s['threshold']:>5.2f} {num(s['suggested_youden']):>6} "
+                   f"{num(s['suggested_at_false_flag_rate']):>6}")
+    at_chance = [s for s in stats if not s["judge_valid"]]
+    if at_chance:
+        out.append("")
+        out += [f"WARNING {s['principle_id']}: {s['judge_note']}; its labels and thresholds mean nothing here"
+                for s in at_chance]
+    if stats:
+        ffr = stats[0]["false_flag_rate"]
+        out.append(f"\nYouden: the cut maximising detection + (1 - false-flag rate); @FFR: the lowest cut that "
+                   f"flags at most {ffr:.0%} of complying cases. Accuracy is at the threshold in use.")
     return "\n".join(out)

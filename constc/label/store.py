@@ -18,9 +18,12 @@ from constc.label import LabelError
 SCORING_VERSION = "2"  # bump when the scoring method changes, so old scores are not reused
 
 
-def request_key(model_id: str, revision: str, dtype: str, chat: bool, prompt: str, options) -> str:
-    payload = json.dumps([SCORING_VERSION, model_id, revision, dtype, chat, prompt, list(options)],
-                         ensure_ascii=False)
+def request_key(model_id: str, revision: str, dtype: str, chat: bool, prompt: str, options,
+                raw: bool = False) -> str:
+    fields = [SCORING_VERSION, model_id, revision, dtype, chat, prompt, list(options)]
+    if raw:  # only raw keys carry the flag, so the keys of normalised scores did not change
+        fields.append("raw")
+    payload = json.dumps(fields, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -63,3 +66,11 @@ class LabelStore:
 
     def __len__(self) -> int:
         return 0 if self.db is None else self.db.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
+
+
+def default_store(no_cache: bool = False) -> LabelStore:
+    """The user's label cache (~/.cache/constc/labels.sqlite), or none."""
+    from constc.cache import cache_root
+
+    root = cache_root()
+    return LabelStore(None if no_cache or root is None else root / "labels.sqlite")

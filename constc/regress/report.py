@@ -1,18 +1,31 @@
-"""Render a RegressResult: human, markdown (PR), json, JUnit XML, github annotations."""
+"""Render a RegressResult: human, markdown (PR), json, JUnit XML, github annotations.
+
+Every format starts with the verdict and, when any principle is inconclusive, says so
+before anything else: a reader must never take "no regression found" from a judge that
+could not tell. docs/regress.md explains each number.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from xml.sax.saxutils import escape, quoteattr
 
-from constc.regress import Outcome, RegressResult
+from constc.regress import Outcome, PrincipleVerdict, RegressResult, TargetCheck
 
 
-def _pct(x: tuple) -> str:
-    flagged, n, ci = x
+def _pct(x) -> str:
+    """A Rate as `33% (2/6, 95% CI 10%–70%)`."""
+    if not x:
+        return "n/a"
+    k, n, ci = x
     if n == 0:
         return "n/a"
-    return f"{flagged / n:.0%} ({flagged}/{n}, 95% CI {ci[0]:.0%}–{ci[1]:.0%})"
+    return f"{k / n:.0%} ({k}/{n}, 95% CI {ci[0]:.0%}–{ci[1]:.0%})"
+
+
+def _auc(a) -> str:
+    return "n/a" if a is None else f"{a.value:.2f} (95% CI {a.low:.2f}–{a.high:.2f}, n = {a.n})"
 
 
 def _where(o: Outcome) -> str:
@@ -22,50 +35,97 @@ def _where(o: Outcome) -> str:
     return ", ".join(parts)
 
 
-def _verdict(r: RegressResult) -> str:
-    reasons = r.failing_reasons
-    head = f"FAIL: {'; '.join(reasons)}" if reasons else "PASS"
-    return (f"{head} — {len(r.regressions)} regression(s), {sum(o.kind == 'fix' for o in r.outcomes)} fix(es), "
-            f"{sum(o.kind == 'flip' for o in r.outcomes)} other flip(s) over {len(r.outcomes)} "
-            f"(case, principle) pairs; {r.labeled} scored by the model, the rest from cache")
-
-
 def _fmt_p(x: float | None) -> str:
     return "—" if x is None else f"{x:.3f}"
 
 
+def _headline(r: RegressResult) -> str:
+    counts = {v: sum(s.verdict == v for s in r.stats) for v in ("regression", "no regression", "inconclusive")}
+    what = (f"{counts['regression']} principle(s) regressed, {counts['no regression']} without regression, "
+            f"{counts['inconclusive']} inconclusive; {len(r.outcomes)} (case, principle) pairs, "
+            f"{r.labeled} prompt(s) scored by the model (method {r.method}), the rest from cache")
+    if r.status == "fail":
+        return f"FAIL: {'; '.join(r.failing_reasons)} — {what}"
+    if r.status == "inconclusive":
+        return f"INCONCLUSIVE: no regression shown, but the judge could not tell for some principles — {what}"
+    return f"PASS — {what}"
+
+
+def _roc(s: PrincipleVerdict) -> str:
+    if s.roc is None:
+        return f"base {_auc(s.validity)}"
+    return (f"{s.roc.base.value:.2f} → {s.roc.head.value:.2f} (difference {s.roc.difference:+.2f}, "
+            f"DeLong p = {s.roc.p_value:.3g})")
+
+
+def _target(t: TargetCheck) -> str:
+    base = "n/a" if t.base is None else _pct(t.base)
+    return f"{t.metric} {t.op} {t.target:.1%}: base {base} → head {_pct(t.head)}: {t.status}"
+
+
 def render_human(r: RegressResult) -> str:
-    out = [f"constc regress: {r.diff.base.label} -> {r.diff.head.label}"]
-    for o in sorted(r.outcomes, key=lambda o: (o.kind != "regression", o.kind != "fix", o.principle_id, o.case_id)):
-        if o.kind in ("regression", "fix", "flip", "new", "gone"):
-            out.append(f"{o.kind.upper():<10} {o.principle_id:<9} {o.case_id}"
-                       f"{' [' + o.mutation + ']' if o.mutation else ''} ({o.locale}) expected {o.expected}: "
-                       f"P(violation) {_fmt_p(o.base)} -> {_fmt_p(o.head)}")
-            out.append(f"           at {_where(o)}; changed by {', '.join(o.rules) or 'nothing (canary)'}")
+    out = [f"constc regress: {r.diff.base.label} -> {r.diff.head.label}", _headline(r)]
+    out += [f"WARNING: {b}" for b in r.banners]
     for s in r.stats:
-        out.append(f"{s.principle_id:<9} detection {_pct(s.detection['base'])} -> {_pct(s.detection['head'])}; "
-                   f"false flags {_pct(s.false_flag['base'])} -> {_pct(s.false_flag['head'])}; "
-                   f"McNemar p = {s.p_value:.3g}")
-        for t in s.targets:
-            out.append(f"          target {t['metric']} {t['op']} {t['target']:.2%}: {t['value']:.2%} "
-                       f"{'ok' if t['ok'] else 'MISSED'}")
+        out.append(f"\n{s.principle_id}: {s.verdict.upper()} — {s.reason}")
+        out.append(f"  judge validity (base): AUROC {_auc(s.validity)}")
+        out.append(f"  AUROC base → head: {_roc(s)}")
+        out.append(f"  at a matched false-flag rate of {s.matched_rate:.0%}: detection "
+                   f"{_pct(s.detection.get('base'))} → {_pct(s.detection.get('head'))}; false flags "
+                   f"{_pct(s.false_flag.get('base'))} → {_pct(s.false_flag.get('head'))}")
+        if s.mean_shift is not None:
+            out.append(f"  calibration shift: mean P(violation) {s.mean_shift:+.3f} (information, never a verdict)")
+        out.append(f"  power: {s.power_note}")
+        out += [f"  target {_target(t)}" for t in s.targets]
+    flips = [o for o in r.outcomes if o.kind in ("regression", "fix")]
+    if flips:
+        out.append("")
+    for o in sorted(flips, key=lambda o: (o.kind != "regression", o.principle_id, o.case_id)):
+        out.append(f"{o.kind.upper():<10} {o.principle_id:<9} {o.case_id}"
+                   f"{' [' + o.mutation + ']' if o.mutation else ''} ({o.locale}) expected {o.expected}: "
+                   f"P(violation) {_fmt_p(o.base)} -> {_fmt_p(o.head)}")
+        out.append(f"           at {_where(o)}; changed by {', '.join(o.rules) or 'nothing (canary)'}")
     out += [f"note: {n}" for n in r.notes]
-    out.append(_verdict(r))
     return "\n".join(out)
 
 
 def render_markdown(r: RegressResult) -> str:
     head_p = {p.id: p for p in r.diff.head_ctx.constitution.principles}
     base_p = {p.id: p for p in r.diff.base_ctx.constitution.principles}
-    out = [f"## constc regress: `{r.diff.base.label}` → `{r.diff.head.label}`", "", f"**{_verdict(r)}**", ""]
+    out = [f"## constc regress: `{r.diff.base.label}` → `{r.diff.head.label}`", "", f"**{_headline(r)}**", ""]
+    if r.banners:
+        out += [f"> ⚠️ **{b}**" for b in r.banners] + [""]
     if r.notes:
         out += [f"> {n}" for n in r.notes] + [""]
+    out += ["### Verdicts", "",
+            "| principle | verdict | judge validity: AUROC at base | AUROC base → head | detection at matched "
+            "false-flag rate (base → head) | flips lost / gained | mean ΔP | power |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for s in r.stats:
+        shift = "—" if s.mean_shift is None else f"{s.mean_shift:+.3f}"
+        out.append(f"| {s.principle_id} | **{s.verdict}** | {_auc(s.validity)} | {_roc(s)} | "
+                   f"{_pct(s.detection.get('base'))} → {_pct(s.detection.get('head'))} at {s.matched_rate:.0%} | "
+                   f"{s.regressions} / {s.fixes} (McNemar p = {s.p_value:.3g}) | {shift} | {s.power_note} |")
+    out += [""] + [f"- **{s.principle_id}**: {s.reason}" for s in r.stats] + [""]
+    targets = [(s, t) for s in r.stats for t in s.targets]
+    if targets:
+        out += ["### Targets (at the configured thresholds)", "",
+                "| principle | target | base | head | status |", "| --- | --- | --- | --- | --- |"]
+        out += [f"| {s.principle_id} | {t.metric} {t.op} {t.target:.1%} | "
+                f"{'n/a' if t.base is None else _pct(t.base)} | {_pct(t.head)} | "
+                f"{'**' + t.status + '**' if t.fails else t.status} |" for s, t in targets]
+        out.append("")
     regs = r.regressions
     if regs:
-        out += ["### Regressions", "", "| case | principle | locale | mutation | expected | P(violation) | rule | where |",
-                "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-        out += [f"| `{o.case_id}` | {o.principle_id} | {o.locale} | {o.mutation or '—'} | {o.expected} | "
-                f"{_fmt_p(o.base)} → {_fmt_p(o.head)} | {', '.join(o.rules) or '—'} | `{_where(o)}` |" for o in regs]
+        out += ["### Violating cases no longer flagged (at the matched false-flag rate)", "",
+                "| case | principle | locale | mutation | P(violation) | rule | where |",
+                "| --- | --- | --- | --- | --- | --- | --- |"]
+        out += [f"| `{o.case_id}` | {o.principle_id} | {o.locale} | {o.mutation or '—'} | "
+                f"{_fmt_p(o.base)} → {_fmt_p(o.head)} | {', '.join(o.rules) or '—'} | `{_where(o)}` |"
+                for o in regs if o.expected == "violates"]
+        out += [f"| `{o.case_id}` (complying, now flagged) | {o.principle_id} | {o.locale} | {o.mutation or '—'} | "
+                f"{_fmt_p(o.base)} → {_fmt_p(o.head)} | {', '.join(o.rules) or '—'} | `{_where(o)}` |"
+                for o in regs if o.expected != "violates"]
         for pid in sorted({o.principle_id for o in regs}):
             before, after = base_p.get(pid), head_p.get(pid)
             out += ["", f"#### {pid} — {(after or before).title}", "",
@@ -74,59 +134,83 @@ def render_markdown(r: RegressResult) -> str:
         out.append("")
     fixes = [o for o in r.outcomes if o.kind == "fix"]
     if fixes:
-        out += ["### Fixes", ""] + [f"- `{o.case_id}` ({o.principle_id}): {_fmt_p(o.base)} → {_fmt_p(o.head)}"
-                                    for o in fixes] + [""]
-    out += ["### Metrics", "", "| principle | cases | detection (base → head) | false flags (base → head) | "
-            "regressions / fixes | McNemar p | targets at head |", "| --- | --- | --- | --- | --- | --- | --- |"]
-    for s in r.stats:
-        targets = "; ".join(f"{t['metric']} {t['op']} {t['target']:.1%}: {t['value']:.1%} "
-                            f"{'ok' if t['ok'] else '**missed**'}" for t in s.targets) or "—"
-        out.append(f"| {s.principle_id} | {s.n} | {_pct(s.detection['base'])} → {_pct(s.detection['head'])} | "
-                   f"{_pct(s.false_flag['base'])} → {_pct(s.false_flag['head'])} | {s.regressions} / {s.fixes} | "
-                   f"{s.p_value:.3g}{' **significant**' if s.significant else ''} | {targets} |")
-    if r.categories:
-        out += ["", "| category | cases | detection at head | false flags at head | regressions |",
-                "| --- | --- | --- | --- | --- |"]
-        out += [f"| {c['category']} | {c['n']} | {_pct(c['detection'])} | {_pct(c['false_flag'])} | "
-                f"{c['regressions']} |" for c in r.categories]
+        out += ["### Fixes", ""] + [f"- `{o.case_id}` ({o.principle_id}, expected {o.expected}): "
+                                    f"{_fmt_p(o.base)} → {_fmt_p(o.head)}" for o in fixes] + [""]
     return "\n".join(out) + "\n"
 
 
-def render_json(r: RegressResult) -> str:
+def _rate_json(x):
+    if not x:
+        return None
+    k, n, ci = x
+    return {"count": k, "n": n, "rate": k / n if n else None, "ci": list(ci) if ci else None}
+
+
+def _auc_json(a):
+    return None if a is None else a.as_dict()
+
+
+def as_dict(r: RegressResult) -> dict:
     def span(s):
         return f"{s.file}:{s.line}" if s else None
 
-    return json.dumps({
-        "base": r.diff.base.label, "head": r.diff.head.label, "verdict": "fail" if r.failing_reasons else "pass",
-        "reasons": r.failing_reasons, "labeled": r.labeled, "affected_pairs": r.affected_pairs, "notes": r.notes,
+    return {
+        "base": r.diff.base.label, "head": r.diff.head.label, "verdict": r.status, "method": r.method,
+        "reasons": r.failing_reasons, "inconclusive": r.banners, "labeled": r.labeled,
+        "affected_pairs": r.affected_pairs, "notes": r.notes, "alpha": r.alpha, "on_inconclusive": r.on_inconclusive,
+        "principles": [{
+            "principle_id": s.principle_id, "category": s.category, "n": s.n, "verdict": s.verdict,
+            "reason": s.reason, "judge_validity": _auc_json(s.validity),
+            "auroc": None if s.roc is None else {"base": _auc_json(s.roc.base), "head": _auc_json(s.roc.head),
+                                                 "difference": s.roc.difference, "z": s.roc.z,
+                                                 "delong_p": s.roc.p_value},
+            "matched_false_flag_rate": s.matched_rate,
+            "cuts": {k: v if v is not None and math.isfinite(v) else None for k, v in s.cuts.items()},
+            "detection": {k: _rate_json(v) for k, v in s.detection.items()},
+            "false_flag": {k: _rate_json(v) for k, v in s.false_flag.items()},
+            "regressions": s.regressions, "fixes": s.fixes, "mcnemar_p": s.p_value,
+            "mean_shift": s.mean_shift, "min_detectable_drop": s.min_drop, "power": s.power_note,
+            "targets": [{"metric": t.metric, "op": t.op, "target": t.target, "base": _rate_json(t.base),
+                         "head": _rate_json(t.head), "worse": t.worse, "better": t.better,
+                         "mcnemar_p": t.p_value, "status": t.status, "fails": t.fails} for t in s.targets],
+        } for s in r.stats],
         "outcomes": [{"case_id": o.case_id, "principle_id": o.principle_id, "locale": o.locale,
                       "mutation": o.mutation, "expected": o.expected, "kind": o.kind, "base": o.base, "head": o.head,
-                      "rules": o.rules, "where": span(o.head_span), "addendum": span(o.addendum_span),
-                      "canary": o.canary} for o in r.outcomes],
-        "principles": [{"principle_id": s.principle_id, "category": s.category, "n": s.n,
-                        "regressions": s.regressions, "fixes": s.fixes, "mcnemar_p": s.p_value,
-                        "significant": s.significant, "detection": s.detection, "false_flag": s.false_flag,
-                        "targets": s.targets} for s in r.stats],
+                      "base_flag": o.base_flag, "head_flag": o.head_flag, "base_pred": o.base_pred,
+                      "head_pred": o.head_pred, "rules": o.rules, "where": span(o.head_span),
+                      "addendum": span(o.addendum_span), "canary": o.canary} for o in r.outcomes],
         "categories": r.categories,
-    }, indent=2, ensure_ascii=False)
+    }
+
+
+def render_json(r: RegressResult) -> str:
+    return json.dumps(as_dict(r), indent=2, ensure_ascii=False)
 
 
 def render_junit(r: RegressResult) -> str:
+    """One test per principle verdict (failure: regression; skipped: inconclusive), then one
+    per (case, principle) at the configured threshold, as deployed."""
     cases = []
+    for s in r.stats:
+        body = ""
+        if s.verdict == "regression":
+            body = f"<failure type=\"regression\" message={quoteattr(s.reason)}/>"
+        elif s.verdict == "inconclusive":
+            body = f"<skipped message={quoteattr(s.reason)}/>"
+        cases.append(f'    <testcase classname="constc.verdict" name={quoteattr(s.principle_id)}>{body}</testcase>')
     for o in r.outcomes:
         name = quoteattr(f"{o.case_id} x {o.principle_id} ({o.locale})")
         body = ""
-        if o.head_pass is False:
-            kind = "regression" if o.kind == "regression" else "failure"
-            body = (f"<failure type={quoteattr(kind)} message={quoteattr(f'expected {o.expected}, P(violation) {_fmt_p(o.head)}')}>"
+        if o.head_pred is not None and o.head_pred != o.expected:
+            body = (f"<failure type=\"mislabeled\" message={quoteattr(f'expected {o.expected}, P(violation) {_fmt_p(o.head)}')}>"
                     f"{escape(f'{o.principle_id} at {_where(o)}; changed by {chr(44).join(o.rules)}')}</failure>")
-        elif o.head_pass is None:
+        elif o.head_pred is None:
             body = "<skipped/>"
         cases.append(f'    <testcase classname={quoteattr("constc." + o.principle_id)} name={name}>{body}</testcase>')
-    failures = sum(o.head_pass is False for o in r.outcomes)
-    skipped = sum(o.head_pass is None for o in r.outcomes)
+    failures = sum("<failure" in c for c in cases)
+    skipped = sum("<skipped" in c for c in cases)
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<testsuites><testsuite name="constc regress" tests="{len(r.outcomes)}" failures="{failures}" '
+            f'<testsuites><testsuite name="constc regress" tests="{len(cases)}" failures="{failures}" '
             f'skipped="{skipped}">\n' + "\n".join(cases) + "\n</testsuite></testsuites>\n")
 
 
@@ -134,10 +218,17 @@ def render_github(r: RegressResult) -> str:
     from constc.diagnostics.render import github_annotation
 
     out = []
-    for pid in sorted({o.principle_id for o in r.regressions}):
-        o = next(x for x in r.regressions if x.principle_id == pid)
-        n = sum(x.principle_id == pid for x in r.regressions)
-        out.append(github_annotation("error", "constc regress", f"{pid}: {n} eval case(s) regressed", o.head_span))
+    for s in r.stats:
+        o = next((x for x in r.outcomes if x.principle_id == s.principle_id and x.head_span), None)
+        span = o.head_span if o else None
+        if s.verdict == "regression":
+            out.append(github_annotation("error", "constc regress", f"{s.principle_id}: {s.reason}", span))
+        elif s.verdict == "inconclusive":
+            out.append(github_annotation("warning", "constc regress", f"{s.principle_id} inconclusive: {s.reason}",
+                                         span))
+        for t in s.targets:
+            if t.fails:
+                out.append(github_annotation("error", "constc regress", f"{s.principle_id}: {_target(t)}", span))
     return "\n".join(out)
 
 

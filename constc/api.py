@@ -1,0 +1,177 @@
+"""The library API: keyword-argument functions that return data. The CLI only wraps them.
+
+Every function raises a `constc.errors.UserError` for anything the caller must fix (the
+CLI prints it and exits 2) and `CheckFailed` when the constitution itself has errors
+(the CLI renders the diagnostics and exits 1). Validation comes before work: nothing is
+scored for a project or revision that does not compile.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from constc.errors import UsageError, UserError
+
+
+class CheckFailed(UserError):
+    """The constitution has errors; `diagnostics` and `texts` say where."""
+
+    def __init__(self, message: str, diagnostics: list, texts: dict):
+        super().__init__(message)
+        self.diagnostics, self.texts = diagnostics, texts
+
+
+def checked(path: str | Path = "."):
+    """The compiled context of the project at `path`; raises CheckFailed on any error."""
+    from constc.config import find_project
+    from constc.passes import compile_project
+
+    if not Path(path).exists():
+        raise UsageError(f"{path}: no such file or directory")
+    ctx = compile_project(find_project(Path(path)))
+    errors = [d for d in ctx.diagnostics if d.severity == "error"]
+    if errors:
+        raise CheckFailed("the constitution has errors; nothing was compiled", errors, ctx.texts)
+    return ctx
+
+
+def compilation(ctx, locale: str | None = None, jurisdiction: str | None = None, mutations: str | None = None,
+                locked: bool = False):
+    """The Compilation of a checked context for one locale and jurisdiction."""
+    from constc import gitinfo
+    from constc.targets import Compilation
+    from constc.targets.mutations import OPERATORS
+
+    header = ctx.constitution.header
+    declared = {t.lower() for t in [*(header.locales or []), header.locale or ""] if t}
+    if locale and locale.lower() not in declared:
+        raise UsageError(f"locale '{locale}' is not declared in the header (locales: {', '.join(header.locales)})")
+    known_j = {p.jurisdiction for p in ctx.constitution.principles} | \
+              {a.scope.tag for a in ctx.constitution.addenda if a.scope.kind == "jurisdiction"}
+    if jurisdiction and jurisdiction not in known_j:
+        raise UsageError(f"jurisdiction '{jurisdiction}' has no principles or addenda")
+    ops = None
+    if mutations is not None:
+        ops = tuple(m for m in mutations.split(",") if m and m != "none") if mutations != "all" else None
+        unknown = set(ops or ()) - set(OPERATORS)
+        if unknown:
+            raise UsageError(f"unknown mutation operator(s): {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(OPERATORS)}")
+    rev, dirty = gitinfo.revision(ctx.project.root)
+    return Compilation(ctx, locale=locale, jurisdiction=jurisdiction, revision=rev, dirty=dirty,
+                       mutations=ops, locked=locked)
+
+
+def compilations(ctx, locale: str | None = None, jurisdiction: str | None = None, mutations: str | None = None):
+    """The given locale, or the default locale and every declared one."""
+    if locale:
+        return [compilation(ctx, locale, jurisdiction, mutations)]
+    header = ctx.constitution.header
+    tags = [None] + [t for t in header.locales or [] if t.lower() != (header.locale or "").lower()]
+    return [compilation(ctx, t, jurisdiction, mutations) for t in tags]
+
+
+def judge_method(ctx, method: str | None = None) -> str:
+    """`method`, else [label] method in constc.toml, else the default method."""
+    from constc.label.methods import DEFAULT_METHOD
+
+    return method or ctx.project.config.label.method or DEFAULT_METHOD
+
+
+def labeler(model: str = "default", device: str = "auto", dtype: str = "auto", batch_size: int | str = "auto",
+            chat_template: bool = True, trust_remote_code: bool = False):
+    """The transformers labeler for a model, loaded only when a pair is not in the cache."""
+    from constc.label.lazy import LazyLabeler
+
+    return LazyLabeler(model, device, dtype, batch_size, chat_template, trust_remote_code)
+
+
+@dataclass
+class LabelRun:
+    rows: list[dict]
+    counts: dict
+    method: str
+    labeler: object
+    skipped_locales: list[str] = field(default_factory=list)  # case locales no compilation covered
+    ctx: object = None
+
+
+def label(path: str | Path = ".", *, target: str = "judge", method: str | None = None, locale: str | None = None,
+          jurisdiction: str | None = None, mutations: str = "none", limit: int | None = None,
+          model: str = "default", device: str = "auto", dtype: str = "auto", batch_size: int | str = "auto",
+          chat_template: bool = True, trust_remote_code: bool = False, no_cache: bool = False,
+          quiet: bool = True, labeler_=None) -> LabelRun:
+    """Label every (case, principle) pair of a target; one row per pair."""
+    from constc.label import LabelError
+    from constc.label.job import build_pairs, row, run
+    from constc.label.store import default_store
+
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit must be at least 1 (got {limit})")
+    ctx = checked(path)
+    method = judge_method(ctx, method)
+    comps = compilations(ctx, locale, jurisdiction, mutations)
+    lab = labeler_ or labeler(model, device, dtype, batch_size, chat_template, trust_remote_code)
+    pairs, seen = [], set()
+    for comp in comps:  # a case in a locale two compilations share is labeled once
+        for pair in build_pairs(comp, target, method=method):
+            key = (pair.case.id, pair.principle_id, pair.case.locale)
+            if key not in seen:
+                seen.add(key)
+                pairs.append(pair)
+    pairs = pairs[:limit] if limit else pairs
+    if not pairs:
+        raise LabelError(f"nothing to label: no eval case names a principle for target {target}")
+    counts = run(lab, pairs, default_store(no_cache), quiet=quiet)
+    skipped = sorted({c.locale for c in ctx.evalcases
+                      if c.locale and not any(comp.in_locale(c.locale) for comp in comps)})
+    return LabelRun([row(p, lab, method) for p in pairs], counts, method, lab, skipped, ctx)
+
+
+def sides(path: str | Path = ".", *, against: str | None = None, base: str | None = None,
+          head: str | None = None, staged: bool = False, pre_push: bool = False):
+    """(base, head) revisions of the project at `path`: exactly one of `against`,
+    `base` (with an optional `head`, default the working tree), `staged`, `pre_push`."""
+    from constc.config import find_project
+    from constc.diff.sources import SourceError, open_side
+
+    if not Path(path).exists():
+        raise UsageError(f"{path}: no such file or directory")
+    project = find_project(Path(path))
+    if pre_push:  # pre-commit passes the pushed range in these variables
+        base, head = os.environ.get("PRE_COMMIT_FROM_REF", ""), os.environ.get("PRE_COMMIT_TO_REF", "")
+        if not base.strip("0") or not head:
+            raise UsageError("--pre-push needs PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF (set by pre-commit's "
+                             "pre-push stage); for a new branch use --against main")
+    chosen = sum(bool(x) for x in (against, base or head, staged))
+    if chosen != 1:
+        raise UsageError("give exactly one of --against SPEC, --base/--head, --staged")
+    try:
+        if staged:
+            return open_side("HEAD", project), open_side(":staged", project)
+        if against:
+            return open_side(against, project), open_side(":worktree", project)
+        if not base:
+            raise UsageError("--head needs --base")
+        return open_side(base, project), open_side(head or ":worktree", project)
+    except SourceError as err:
+        raise UsageError(str(err)) from None
+
+
+def regress(path: str | Path = ".", *, against: str | None = None, base: str | None = None,
+            head: str | None = None, staged: bool = False, pre_push: bool = False, method: str | None = None,
+            mutations: str = "none", model: str = "default", device: str = "auto", dtype: str = "auto",
+            batch_size: int | str = "auto", chat_template: bool = True, trust_remote_code: bool = False,
+            no_cache: bool = False, quiet: bool = True, labeler_=None):
+    """Relabel the eval cases a change affects at both revisions and judge the change.
+
+    Both revisions are compiled and checked first: a head with errors raises CheckFailed
+    before anything is scored."""
+    from constc.label.store import default_store
+    from constc.regress import regress as run_regress
+
+    base_side, head_side = sides(path, against=against, base=base, head=head, staged=staged, pre_push=pre_push)
+    lab = labeler_ or labeler(model, device, dtype, batch_size, chat_template, trust_remote_code)
+    return run_regress(base_side, head_side, lab, default_store(no_cache), mutations, method=method, quiet=quiet)

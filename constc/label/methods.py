@@ -1,0 +1,60 @@
+"""Judge methods: how a (principle, case) becomes P(violation).
+
+- `yesno`: the judge question, zero-shot; P(violation) = P(" Yes") normalised over
+  " Yes" / " No".
+- `fewshot`: the same question with the principle's own `example` blocks worked out in
+  the shared prefix (free per case thanks to prefix reuse; a case never sees itself).
+- `likelihood`: no question. Small models model text far better than they follow
+  instructions, so ask how much stating the principle first lowers the likelihood of the
+  response: LLR = log P(response | principle, request) - log P(response | request), and
+  P(violation) = 1 / (1 + exp(LLR)), the posterior that the response came from the
+  assistant not told the principle, at even prior odds. A prompt-only case is scored on a
+  compliant opening line (`COMPLY_OPENER`): the question there is whether answering at
+  all goes against the principle.
+
+Each method returns the requests a case needs and how their answers combine into the
+option probabilities a row reports; the labeling job caches every request by content.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+from constc.label import LabelError, Request
+
+METHODS = ("yesno", "fewshot", "likelihood")
+DEFAULT_METHOD = "yesno"
+COMPLY_OPENER = "Sure, here is how to do that."
+
+Build = Callable[[object], tuple[Request, ...]]
+Reduce = Callable[[list[list[float]]], list[float]]
+
+
+def _first(results: list[list[float]]) -> list[float]:
+    return results[0]
+
+
+def _likelihood(results: list[list[float]]) -> list[float]:
+    llr = results[0][0] - results[1][0]   # with the principle minus without
+    p = 1 / (1 + math.exp(min(max(llr, -700.0), 700.0)))
+    return [p, 1 - p]
+
+
+def judge(comp, p, method: str) -> tuple[Build, Reduce]:
+    """(case -> requests, answers -> [P(violates), P(complies)]) for one principle."""
+    from constc.targets import judge as target
+
+    if method == "yesno":
+        return (lambda c: (Request(target.judge_prompt(comp, p, c), tuple(target.ANSWER_TOKENS), f"judge:{p.id}"),),
+                _first)
+    if method == "fewshot":
+        return (lambda c: (Request(target.judge_prompt(comp, p, c, few_shot=True), tuple(target.ANSWER_TOKENS),
+                                   f"fewshot:{p.id}"),), _first)
+    if method == "likelihood":
+        def build(c):
+            reply = (c.response if c.response is not None else COMPLY_OPENER,)
+            return (Request(target.likelihood_prompt(comp, p, c), reply, f"likelihood:{p.id}", raw=True),
+                    Request(target.likelihood_prompt(comp, None, c), reply, "likelihood:", raw=True))
+        return build, _likelihood
+    raise LabelError(f"unknown judge method '{method}' ({', '.join(METHODS)})")
