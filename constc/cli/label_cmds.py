@@ -44,6 +44,10 @@ def run_label(args) -> int:
           f"method {result.method}): {counts['scored']} prompt(s) scored, {counts['cache_hits']} pair(s) from "
           f"cache; {flagged} flagged as violating, {counts['errors']} error(s), "
           f"{sum(r['truncated'] for r in rows)} truncated -> {args.output}", file=sys.stderr)
+    if getattr(labeler, "is_default_model", False):
+        from constc.label.models import DEFAULT_MODEL_NOTE
+
+        print(DEFAULT_MODEL_NOTE, file=sys.stderr)
     if result.skipped_locales:
         print(f"note: eval cases in {', '.join(result.skipped_locales)} were not labeled: "
               f"{'not the --locale asked for' if args.locale else 'not declared in the header'}", file=sys.stderr)
@@ -60,8 +64,9 @@ def quiet_progress_bars() -> None:
 
 
 def add_model_args(p) -> None:
-    p.add_argument("--model", default="default", help="'default' (embedded SmolLM2-135M-Instruct), a model "
-                   "directory, or a .gguf file")
+    p.add_argument("--model", default="default", help="'default' (embedded SmolLM2-135M-Instruct: real, but "
+                   "at chance on our eval suite, so for trying constc, not for gating), a model directory, "
+                   "or a .gguf file")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (auto: cuda when present)")
     p.add_argument("--dtype", default="auto", help="auto, float32, bfloat16 or float16 (auto: bf16 on GPU)")
     p.add_argument("--batch-size", default="auto", help="rows per forward pass, or auto (halves on out-of-memory)")

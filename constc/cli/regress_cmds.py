@@ -29,6 +29,10 @@ def run_regress(args) -> int:
     if result.banners and args.format not in ("human", "markdown"):
         for b in result.banners:
             print(f"constc: warning: {b}", file=sys.stderr)
+    if args.model == "default" and result.labeled + len(result.outcomes):
+        from constc.label.models import DEFAULT_MODEL_NOTE
+
+        print(DEFAULT_MODEL_NOTE, file=sys.stderr)
     return EXIT_FINDINGS if result.status == "fail" else EXIT_CLEAN
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 from pathlib import Path
 
 from lark import Lark, Tree, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-from lark.lexer import PatternStr
+from lark.grammar import Rule
+from lark.lexer import PatternStr, TerminalDef
 
 from constc.diagnostics.model import Diagnostic, diag
 from constc.ir.nodes import Comment, Span
@@ -36,16 +39,60 @@ _TOP_LEVEL = {"PRINCIPLE", "ADDENDUM", "INCLUDE"}
 
 @functools.lru_cache(maxsize=None)
 def get_parser(strict: bool = False) -> Lark:
-    """The LALR parser; the grammar analysis is cached on disk by lark."""
-    return Lark(
-        GRAMMAR.read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=True,
-        strict=strict,
-        cache=not strict,
-    )
+    """The LALR parser. Building its tables takes ~200 ms, so they are cached as JSON in
+    constc's own cache directory (never lark's pickle cache in the shared temp directory:
+    loading a pickle another user or a pull request planted would run its code)."""
+    text = GRAMMAR.read_text(encoding="utf-8")
+    options = dict(parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=True)
+    if strict:
+        return Lark(text, strict=True, **options)
+    from constc.cache import cache_root, write_atomic
+
+    root = cache_root()
+    import lark
+
+    key = hashlib.sha256(f"{lark.__version__}\0{sorted(options.items())}\0{text}".encode()).hexdigest()[:32]
+    path = None if root is None else root / "grammar" / f"{key}.json"
+    if path is not None:
+        try:
+            if path.is_file() and not path.is_symlink() and path.stat().st_size < 4 << 20:
+                return Lark.__new__(Lark)._load(_untag(json.loads(path.read_bytes())))
+        except Exception:  # malformed, planted or from another lark: build it again
+            pass
+    parser = Lark(text, **options)
+    if path is not None:
+        data, memo = parser.memo_serialize([TerminalDef, Rule])
+        try:
+            write_atomic(path, json.dumps(_tag({"data": data, "memo": memo})).encode())
+        except (OSError, TypeError, ValueError):
+            pass
+    return parser
+
+
+def _tag(x):
+    """JSON for lark's serialised tables, keeping what JSON would lose: non-string dict
+    keys (parse-table states) and tuples."""
+    if isinstance(x, dict):
+        if all(isinstance(k, str) for k in x) and "\0pairs" not in x and "\0tuple" not in x:
+            return {k: _tag(v) for k, v in x.items()}
+        return {"\0pairs": [[_tag(k), _tag(v)] for k, v in x.items()]}
+    if isinstance(x, tuple):
+        return {"\0tuple": [_tag(v) for v in x]}
+    if isinstance(x, list):
+        return [_tag(v) for v in x]
+    return x
+
+
+def _untag(x):
+    if isinstance(x, dict):
+        if "\0pairs" in x:
+            return {_untag(k): _untag(v) for k, v in x["\0pairs"]}
+        if "\0tuple" in x:
+            return tuple(_untag(v) for v in x["\0tuple"])
+        return {k: _untag(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_untag(v) for v in x]
+    return x
 
 
 def _describe(name: str) -> str:

@@ -21,6 +21,7 @@ class LazyLabeler:
                 raise LabelError(f"--batch-size must be a whole number or 'auto' (got {batch_size!r})") from None
             if batch_size < 1:
                 raise LabelError(f"--batch-size must be at least 1 (got {batch_size})")
+        self.spec = model
         self.source = resolve_source(model)
         self.model_id, self.revision = self.source.model_id, self.source.revision
         self.chat = chat_template  # the key records what was asked for
@@ -28,6 +29,10 @@ class LazyLabeler:
         self.dtype_name = dtype
         self._engine = None
         self._dtype = None if dtype == "auto" else dtype
+
+    @property
+    def is_default_model(self) -> bool:
+        return self.spec == "default"
 
     @property
     def loaded(self) -> bool:

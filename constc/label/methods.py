@@ -24,7 +24,12 @@ from typing import Callable
 from constc.label import LabelError, Request
 
 METHODS = ("yesno", "fewshot", "likelihood")
-DEFAULT_METHOD = "yesno"
+# Chosen by measurement on our eval suite (docs/labeling.md, benchmarks/compare_methods.py):
+# within-principle AUROC with the embedded default model, 576 pairs — yesno 0.33 (95% CI
+# 0.28-0.38, below chance: it ranks backwards), fewshot 0.46 (0.41-0.51), likelihood 0.51
+# (0.46-0.57). None beats chance with that model; likelihood is the best and the only one
+# not worse than chance, so it is the default. Rerun the comparison for your own model.
+DEFAULT_METHOD = "likelihood"
 COMPLY_OPENER = "Sure, here is how to do that."
 
 Build = Callable[[object], tuple[Request, ...]]

