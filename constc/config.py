@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
-from pathlib import Path
-from typing import Literal
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from constc.errors import UserError
 
@@ -26,7 +27,18 @@ class ProjectSection(_Strict):
     locales: str = "locales"
     evalcases: str = "evalcases"
     templates: str = "templates"
-    max_file_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
+    max_file_bytes: int = Field(default=4 * 1024 * 1024, gt=0, le=1 << 30)
+
+    @field_validator("root", "locales", "evalcases", "templates")
+    @classmethod
+    def _inside(cls, value: str) -> str:
+        """Project paths are relative and stay inside the project (symbolic links are
+        checked when the files are read)."""
+        parts = PurePosixPath(value.replace("\\", "/")).parts
+        if not value.strip() or value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value) \
+                or ".." in parts or value.strip() in (".", "/"):
+            raise ValueError(f"'{value}' must be a relative path inside the project (no '..', not absolute)")
+        return value
 
 
 class LintSection(_Strict):
@@ -41,9 +53,12 @@ class DiffSection(_Strict):
     require_version_bump: bool = True
 
 
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
 class LabelSection(_Strict):
-    threshold: float = Field(default=0.5, ge=0, le=1)
-    thresholds: dict[str, float] = Field(default_factory=dict)
+    threshold: Probability = 0.5
+    thresholds: dict[str, Probability] = Field(default_factory=dict)
     method: Literal["yesno", "fewshot", "likelihood"] | None = None  # None: the default method
 
 
@@ -69,17 +84,40 @@ class Config(_Strict):
     regress: RegressSection = Field(default_factory=RegressSection)
 
 
+def _line_of(text: str, loc: tuple) -> int | None:
+    """The line of constc.toml that sets the value at `loc`, found by its last key."""
+    keys = [str(k) for k in loc if not isinstance(k, int)]
+    if not keys:
+        return None
+    section = f"[{keys[0]}]"
+    in_section = False
+    for n, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_section = stripped.startswith(section) or stripped.startswith(f"[{'.'.join(keys[:2])}]")
+        key = re.escape(keys[-1])
+        if (in_section or len(keys) == 1) and re.search(rf'(^|[{{,\s]){key}\s*=|"{key}"\s*=', stripped):
+            return n
+    return None
+
+
 def parse_config(text: str, where: str) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{where}: {err}") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: nested too deeply") from None
     try:
         return Config.model_validate(data)
     except ValidationError as err:
         first = err.errors()[0]
         loc = ".".join(str(x) for x in first["loc"])
-        raise ConfigError(f"{where}: [{loc}] {first['msg']}") from None
+        line = _line_of(text, first["loc"])
+        msg = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{where}{f':{line}' if line else ''}: [{loc}] {msg}") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: nested too deeply") from None
 
 
 class Project(BaseModel):

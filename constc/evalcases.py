@@ -59,6 +59,10 @@ def parse_evalcases(text: str, path: str) -> tuple[list[EvalCase], list[Diagnost
             data = json.loads(line)
             if not isinstance(data, dict):
                 raise ValueError("a case is a JSON object")
+            try:  # a lone surrogate (\ud800) is valid JSON but no character: nothing could write it out
+                line.encode("utf-8") and json.dumps(data, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("a string holds a lone surrogate escape (\\uD800-\\uDFFF), not a character") from None
             cases.append(EvalCase.model_validate(data).model_copy(update={"source": span}))
         except json.JSONDecodeError as err:
             diags.append(diag("E306", f"not JSON: {err.msg}", span.model_copy(update={"column": err.colno})))
@@ -68,4 +72,6 @@ def parse_evalcases(text: str, path: str) -> tuple[list[EvalCase], list[Diagnost
             diags.append(diag("E306", f"invalid case: {where}: {first['msg']}", span))
         except ValueError as err:
             diags.append(diag("E306", f"invalid case: {err}", span))
+        except RecursionError:
+            diags.append(diag("E306", "invalid case: nested too deeply", span))
     return cases, diags

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -84,27 +85,61 @@ def run_lint(args) -> int:
 
 
 def const_files(paths: list[str]) -> list[Path]:
+    """The .const files named or found under the named folders; folders reached through a
+    symbolic link are not searched."""
     out = []
     for raw in paths or ["."]:
         path = Path(raw)
-        if path.is_dir():
-            out += sorted(p for p in path.rglob("*.const") if ".git" not in p.parts)
-        elif path.exists():
+        if path.is_dir() and not path.is_symlink():
+            for folder, dirs, files in os.walk(path, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if d != ".git")
+                out += sorted(Path(folder) / f for f in files if f.endswith(".const"))
+        elif os.path.lexists(path):
             out.append(path)
         else:
             raise UsageError(f"{raw}: no such file or directory")
     return out
 
 
+def _fmt_read(path: Path, limit: int) -> bytes:
+    """A file fmt may rewrite: a regular file, not a symbolic link, inside the current
+    folder when it is under it (a pre-commit run passes a pull request's paths)."""
+    from constc.sources import Refused, read_confined
+
+    if path.is_symlink():
+        raise Refused("E207", f"{path.as_posix()}: a symbolic link; fmt never writes through one (format the "
+                              "file it points to)")
+    base = Path.cwd()
+    absolute = path.absolute()
+    if not absolute.is_relative_to(base):
+        base = absolute.parent
+    data = read_confined(base, absolute.relative_to(base).as_posix(), limit)
+    if data is None:
+        raise Refused("E200", f"{path.as_posix()}: no such file")
+    return data
+
+
 def run_fmt(args) -> int:
+    from constc.cache import write_atomic
+    from constc.diagnostics.model import diag
     from constc.fmt import format_text
     from constc.passes.load import decode_source
+    from constc.sources import Refused
 
+    limit = 4 * 1024 * 1024
     changed, diags, texts = [], [], {}
     files = const_files(args.paths)
     for path in files:
         name = path.as_posix()
-        text, bad = decode_source(path.read_bytes(), name, 4 * 1024 * 1024)
+        try:
+            data = _fmt_read(path, limit)
+        except Refused as err:
+            diags.append(diag(err.code, str(err), None))
+            continue
+        except OSError as err:
+            diags.append(diag("E200", f"{name}: cannot read: {err.strerror or err}", None))
+            continue
+        text, bad = decode_source(data, name, limit)
         if text is None:
             diags += bad
             continue
@@ -118,7 +153,12 @@ def run_fmt(args) -> int:
             sys.stdout.writelines(difflib.unified_diff(
                 text.splitlines(keepends=True), out.splitlines(keepends=True), f"a/{name}", f"b/{name}"))
         elif not args.check:
-            path.write_text(out, encoding="utf-8")
+            try:
+                write_atomic(path, out.encode("utf-8"))  # a failed write leaves the file as it was
+            except OSError as err:
+                diags.append(diag("E209", f"{name}: not written ({err.strerror or err}); the file is unchanged",
+                                  None))
+                changed.remove(name)
     if diags:
         print(RENDERERS["human"](diags, texts), file=sys.stderr)
     verb = "would reformat" if args.check or args.diff else "reformatted"

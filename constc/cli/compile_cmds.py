@@ -29,8 +29,7 @@ def make_compilation(ctx, locale, jurisdiction, mutations=None, locked=False):
 
 
 def run_compile(args) -> int:
-    from jinja2 import TemplateError
-
+    from constc.cache import write_atomic
     from constc.targets import TARGET_NAMES, write
     from constc.targets.guard import LOCK_NAME, LockError, codes, lock_text
 
@@ -45,13 +44,10 @@ def run_compile(args) -> int:
         if "guard" in names:
             full, changed = codes(comp)
             if changed:
-                (ctx.project.root / LOCK_NAME).write_text(lock_text(full), encoding="utf-8")
+                write_atomic(ctx.project.root / LOCK_NAME, lock_text(full).encode("utf-8"))
                 print(f"updated {LOCK_NAME} (commit it with the constitution)", file=sys.stderr)
     except LockError as err:
         raise UsageError(str(err)) from None
-    except TemplateError as err:  # a project's template override is broken or unsafe
-        where = f"{err.name}:{err.lineno}: " if getattr(err, "lineno", None) else ""
-        raise UsageError(f"template error: {where}{err}") from None
     print(f"wrote {len(digests)} artifact(s) and manifest.json to {out}/ "
           f"({ctx.constitution.header.name} {ctx.constitution.header.version}, "
           f"locale {comp.effective_locale}, revision {(comp.revision or 'none')[:12]}"

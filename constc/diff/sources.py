@@ -10,47 +10,16 @@ A source spec is one of:
 
 from __future__ import annotations
 
-import fnmatch
-import functools
 import posixpath
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from constc.config import CONFIG_NAME, Config, ConfigError, Project, parse_config
-from constc.sources import DiskTree, SourceTree
+from constc.sources import DiskTree, Refused, SourceTree, glob_regex, too_large
 
 
 class SourceError(Exception):
     """A source spec that cannot be read: exit code 2."""
-
-
-@functools.lru_cache(maxsize=64)
-def glob_regex(pattern: str) -> re.Pattern:
-    """pathlib-style glob (`**/` is zero or more folders, `*` stays inside one) as a regex."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[":
-            j = pattern.find("]", i + 1)
-            if j < 0:
-                out.append(re.escape("["))
-                i += 1
-            else:
-                out.append(fnmatch.translate(pattern[i:j + 1])[4:-3])
-                i = j + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
 
 
 class _BlobTree:
@@ -61,9 +30,18 @@ class _BlobTree:
     def __init__(self, files: dict[str, object]):
         self._files = files
 
-    def read(self, rel: str) -> bytes | None:
+    def read(self, rel: str, limit: int | None = None) -> bytes | None:
+        """A blob's bytes; its size is checked before it is read, and a symbolic link
+        stored in git (whose content is its target path) is refused like one on disk."""
         blob = self._files.get(posixpath.normpath(rel))
-        return None if blob is None else self._read_blob(blob)
+        if blob is None:
+            return None
+        size, mode = self._info(blob)
+        if mode == 0o120000:
+            raise Refused("E207", f"{rel}: a symbolic link; constc reads only regular files inside the project")
+        if limit is not None and size > limit:
+            raise too_large(rel, size, limit)
+        return self._read_blob(blob)
 
     def glob(self, pattern: str) -> list[str]:
         rx = glob_regex(pattern)
@@ -90,6 +68,10 @@ class GitTree(_BlobTree):
         self.commit = commit
 
     @staticmethod
+    def _info(blob) -> tuple[int, int]:
+        return blob.size, blob.mode
+
+    @staticmethod
     def _read_blob(blob) -> bytes:
         return blob.data_stream.read()
 
@@ -99,13 +81,16 @@ class IndexTree(_BlobTree):
         files = {}
         for (path, stage), entry in repo.index.entries.items():
             if stage == 0 and (not prefix or path.startswith(prefix + "/")):
-                files[path[len(prefix) + 1:] if prefix else path] = entry.binsha
+                files[path[len(prefix) + 1:] if prefix else path] = (entry.binsha, entry.mode)
         super().__init__(files)
         self.repo = repo
         self.label = "index"
 
-    def _read_blob(self, binsha) -> bytes:
-        return self.repo.odb.stream(binsha).read()
+    def _info(self, entry) -> tuple[int, int]:
+        return self.repo.odb.info(entry[0]).size, entry[1]
+
+    def _read_blob(self, entry) -> bytes:
+        return self.repo.odb.stream(entry[0]).read()
 
 
 @dataclass

@@ -61,11 +61,16 @@ class IRBuilder(Transformer):
 
     def _string(self, tok: Token) -> str:
         try:
-            return json.loads(str(tok), strict=False)
+            value = json.loads(str(tok), strict=False)
+            value.encode("utf-8")
+            return value
         except json.JSONDecodeError as err:
             self.diagnostics.append(diag("E103", f"invalid string: {err.msg}", _tok_span(self.path, tok),
                                          hint=r'escapes are \" \\ \n \t and \uXXXX'))
-            return str(tok)[1:-1]
+        except UnicodeEncodeError:
+            self.diagnostics.append(diag("E103", "invalid string: a lone surrogate escape (\\uD800-\\uDFFF) is "
+                                         "not a character", _tok_span(self.path, tok)))
+        return str(tok)[1:-1].encode("utf-8", "replace").decode("utf-8")
 
     def _field(name, convert=lambda v: v):
         def method(self, meta, children):
@@ -73,6 +78,9 @@ class IRBuilder(Transformer):
         return method
 
     def _int(self, tok: Token) -> int:
+        if len(str(tok).lstrip("+-")) > 18:  # before int(): 5,000 digits would exceed Python's limit
+            self.diagnostics.append(diag("E104", f"number {str(tok)[:20]}... is too large", _tok_span(self.path, tok)))
+            return 0
         value = int(tok)
         if abs(value) > _MAX_INT:
             self.diagnostics.append(diag("E104", f"number {tok} is too large", _tok_span(self.path, tok)))

@@ -9,6 +9,7 @@ from constc.cache import cached_parse
 from constc.diagnostics.model import Diagnostic, Severity, diag
 from constc.evalcases import parse_evalcases
 from constc.ir.nodes import Include, SourceFile, Span
+from constc.sources import Refused
 
 _GLOB_CHARS = set("*?[")
 
@@ -44,10 +45,23 @@ def parse_source(text: str, path: str) -> tuple[SourceFile | None, list[Diagnost
     return source, build_diags
 
 
-def _load(ctx, rel: str, span: Span | None) -> SourceFile | None:
-    data = ctx.tree.read(rel)
+def read(ctx, rel: str, limit: int, span: Span | None = None) -> bytes | None:
+    """The file's bytes, or None after reporting why there are none: missing, outside the
+    project, not a regular file, or over `limit` (checked before reading)."""
+    try:
+        data = ctx.tree.read(rel, limit)
+    except Refused as err:
+        ctx.diagnostics.append(diag(err.code, str(err), span or Span(file=rel, line=1, column=1, end_line=1,
+                                                                      end_column=1)))
+        return None
     if data is None:
         ctx.diagnostics.append(diag("E200", f"file not found: {rel}", span))
+    return data
+
+
+def _load(ctx, rel: str, span: Span | None) -> SourceFile | None:
+    data = read(ctx, rel, ctx.project.config.project.max_file_bytes, span)
+    if data is None:
         return None
     text, diags = decode_source(data, rel, ctx.project.config.project.max_file_bytes)
     ctx.diagnostics += diags
@@ -109,8 +123,11 @@ def load_locales(ctx) -> None:
 def load_evalcases(ctx) -> None:
     folder = ctx.project.config.project.evalcases.strip("/")
     for rel in ctx.tree.glob(f"{folder}/**/*.jsonl"):
-        data = ctx.tree.read(rel) or b""
-        text, diags = decode_source(data, rel, 64 * ctx.project.config.project.max_file_bytes)
+        limit = 64 * ctx.project.config.project.max_file_bytes
+        data = read(ctx, rel, limit)
+        if data is None:
+            continue
+        text, diags = decode_source(data, rel, limit)
         ctx.diagnostics += diags
         if text is not None:
             cases, diags = parse_evalcases(text, rel)

@@ -4,22 +4,68 @@ Templates run in a sandbox with StrictUndefined: a project may override any of t
 (a file of the same name in its `templates/` folder), and a typo in a variable fails
 loudly instead of rendering an empty string. Case text is only ever passed to templates
 as data, never compiled as a template, so `{{ ... }}` in a response stays literal text.
+
+A project's templates are untrusted (a pull request may change them): they are loaded
+only from regular files inside the project's templates folder (a symbolic link out, say
+to /proc/self/environ, is refused), each render has a time budget, and any failure —
+a syntax error, `{{ 1/0 }}`, a template that includes itself — is a `TemplateFailure`
+naming the template and line, never a crash.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 
+from constc.errors import UserError
 from constc.render.safety import defang
 
 BUILTIN = Path(__file__).with_name("templates")
+RENDER_SECONDS = 10  # one prompt renders in well under a millisecond; a loop bomb does not
+MAX_TEMPLATE_BYTES = 1 << 20
 
 
-def environment(project_templates: Path | None = None) -> SandboxedEnvironment:
-    loaders = [FileSystemLoader(str(project_templates))] if project_templates and project_templates.is_dir() else []
+class TemplateFailure(UserError):
+    """A project template that cannot be rendered: exit code 2."""
+
+
+class ConfinedLoader(FileSystemLoader):
+    """A FileSystemLoader that reads only regular files inside its folder."""
+
+    def get_source(self, environment, template):
+        from constc.sources import Refused, read_confined
+
+        root = Path(self.searchpath[0])
+        try:
+            data = read_confined(root, template, MAX_TEMPLATE_BYTES)
+        except Refused as err:
+            raise TemplateFailure(f"templates/{err}") from None
+        if data is None:
+            raise TemplateNotFound(template)
+        if len(data) > MAX_TEMPLATE_BYTES:
+            raise TemplateFailure(f"templates/{template}: larger than {MAX_TEMPLATE_BYTES:,} bytes")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise TemplateFailure(f"templates/{template}: not UTF-8 text") from None
+        return text, str(root / template), lambda: False
+
+
+def environment(project_templates: Path | None = None, project_root: Path | None = None) -> SandboxedEnvironment:
+    usable = project_templates is not None and project_templates.is_dir() and not project_templates.is_symlink()
+    if usable and project_root is not None:
+        from constc.sources import Refused, inside
+
+        try:
+            inside(project_root, project_templates)
+        except Refused as err:
+            raise TemplateFailure(str(err)) from None
+    loaders = [ConfinedLoader(str(project_templates))] if usable else []
     env = SandboxedEnvironment(
         loader=ChoiceLoader([*loaders, FileSystemLoader(str(BUILTIN))]),
         undefined=StrictUndefined,
@@ -34,5 +80,46 @@ def environment(project_templates: Path | None = None) -> SandboxedEnvironment:
     return env
 
 
+@contextlib.contextmanager
+def _budget(seconds: float, name: str):
+    """SIGALRM after `seconds` (main thread on POSIX only; elsewhere no budget)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TemplateFailure(f"template {name} ran for more than {seconds} s (a loop that never ends?)")
+
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _template_line(tb, name: str) -> str:
+    line = None
+    while tb is not None:  # jinja rewrites frames so template code shows its own file and line
+        if tb.tb_frame.f_code.co_filename.endswith(name):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f"{name}:{line}" if line else name
+
+
 def render(env: SandboxedEnvironment, name: str, **values) -> str:
-    return env.get_template(name).render(**values)
+    from jinja2 import TemplateError
+
+    try:
+        with _budget(RENDER_SECONDS, name):
+            return env.get_template(name).render(**values)
+    except TemplateFailure:
+        raise
+    except TemplateError as err:
+        where = f"{err.filename or name}:{err.lineno}" if getattr(err, "lineno", None) else name
+        raise TemplateFailure(f"template {where}: {type(err).__name__}: {err}") from None
+    except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError, RecursionError,
+            OverflowError, MemoryError) as err:
+        raise TemplateFailure(f"template {_template_line(err.__traceback__, name)}: "
+                              f"{type(err).__name__}: {err}") from None

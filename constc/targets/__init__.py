@@ -42,7 +42,8 @@ class Compilation:
     def __post_init__(self):
         from constc.render import environment
 
-        self.env = environment(self.ctx.project.root / self.ctx.project.config.project.templates)
+        self.env = environment(self.ctx.project.root / self.ctx.project.config.project.templates,
+                               self.ctx.project.root)
 
     # ---- the constitution ------------------------------------------------------
     @property
@@ -128,15 +129,22 @@ def build(comp: Compilation, names: list[str]) -> dict[str, str]:
 
 def write(comp: Compilation, names: list[str], out: Path) -> dict[str, str]:
     """Write the targets' files and manifest.json under `out`; return path -> sha256."""
+    from constc.cache import write_atomic
+    from constc.errors import UsageError
+
     files = build(comp, names)
     digests = {}
-    for rel, text in sorted(files.items()):
-        data = text.encode("utf-8")
-        path = out / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_bytes() != data:
-            path.write_bytes(data)
-        digests[rel] = hashlib.sha256(data).hexdigest()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: exists and is not a directory; -o names the output folder")
+    try:
+        for rel, text in sorted(files.items()):
+            data = text.encode("utf-8")
+            path = out / rel
+            if not path.is_file() or path.read_bytes() != data:
+                write_atomic(path, data)  # a failed write leaves the previous artifact whole
+            digests[rel] = hashlib.sha256(data).hexdigest()
+    except OSError as err:
+        raise UsageError(f"cannot write the artifacts to {out}/: {err.strerror or err}") from None
     from constc import __version__
 
     manifest = {
@@ -145,5 +153,5 @@ def write(comp: Compilation, names: list[str], out: Path) -> dict[str, str]:
         "locale": comp.effective_locale, "jurisdiction": comp.jurisdiction,
         "targets": list(names), "constc": __version__, "artifacts": digests,
     }
-    (out / "manifest.json").write_text(dumps_json(manifest), encoding="utf-8")
+    write_atomic(out / "manifest.json", dumps_json(manifest).encode("utf-8"))
     return digests
