@@ -11,6 +11,7 @@ A source spec is one of:
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
