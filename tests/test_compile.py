@@ -230,7 +230,7 @@ def test_project_template_override_and_sandbox(sample_copy):
     assert first["prompt"].startswith("CUSTOM HARM-01")
     (sample_copy / "templates" / "judge.j2").write_text("{{ principle.__class__.__mro__[1].__subclasses__() }}")
     r = run_constc("compile", "-t", "judge", "-o", "out", cwd=sample_copy)
-    assert r.returncode == 2 and "template error" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "template judge.j2" in r.stderr and "Traceback" not in r.stderr
     (sample_copy / "templates" / "judge.j2").write_text("{{ no_such_variable }}")
     r = run_constc("compile", "-t", "judge", "-o", "out", cwd=sample_copy)
     assert r.returncode == 2 and "no_such_variable" in r.stderr

@@ -100,7 +100,7 @@ def test_regress_runs_at_pre_push(tmp_path):
     hook = ("repos:\n  - repo: local\n    hooks:\n      - id: constc-regress\n        name: constc regress\n"
             f"        entry: {sys.executable} -m constc regress --pre-push --model {model} -q\n"
             "        language: system\n        stages: [pre-push]\n        pass_filenames: false\n"
-            "        files: '\\.const$'\n")
+            "        files: '\\.(const|toml)$'\n        verbose: true\n")
     commit(root, {"constc.toml": CONFIG, "c.const": BASE, ".pre-commit-config.yaml": hook}, "base")
     git(root, "remote", "add", "origin", str(remote))
     env = {**os.environ, **ENV}
@@ -111,5 +111,15 @@ def test_regress_runs_at_pre_push(tmp_path):
     r = subprocess.run(["git", "push", "origin", "main"], cwd=root, capture_output=True, text=True, env=env,
                        timeout=600)
     out = r.stdout + r.stderr
-    assert "constc regress" in out and "constc regress: " in out  # the hook ran and printed its report
-    assert "HARM-01" in out
+    assert "constc regress: " in out and "HARM-01" in out  # the hook ran and printed its report
+    # a random tiny model cannot tell: inconclusive, which by default warns and lets the push through
+    assert "INCONCLUSIVE" in out and r.returncode == 0, out
+    assert git(remote, "rev-parse", "main") == git(root, "rev-parse", "HEAD")
+    pushed = git(root, "rev-parse", "HEAD")
+    commit(root, {"constc.toml": CONFIG + '\n[regress]\non_inconclusive = "fail"\n',
+                  "c.const": CASES["STATEMENT_MEANING_CHANGED"](BASE).replace('statement "', 'statement "Always: ', 1)},
+           "strict gate")
+    r = subprocess.run(["git", "push", "origin", "main"], cwd=root, capture_output=True, text=True, env=env,
+                       timeout=600)
+    assert r.returncode != 0 and "on_inconclusive" in r.stdout + r.stderr  # the push was blocked
+    assert git(remote, "rev-parse", "main") == pushed

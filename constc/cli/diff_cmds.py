@@ -28,7 +28,7 @@ def run_diff_cmd(args) -> int:
         head.project.config.diff.fail_level = args.fail_level
     result = run_diff(base, head)
     print(RENDERERS[args.format](result))
-    return EXIT_FINDINGS if result.failing else EXIT_CLEAN
+    return EXIT_FINDINGS if result.fails_gate else EXIT_CLEAN
 
 
 def run_log(args) -> int:

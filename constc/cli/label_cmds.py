@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
-from constc.cli import EXIT_CLEAN
+from constc.cli import EXIT_CLEAN, UsageError
 
 
 def model_kwargs(args) -> dict:
@@ -22,15 +23,17 @@ def run_label(args) -> int:
 
     if args.quiet:
         quiet_progress_bars()
+    output = writable_output(args.output)
     result = api.label(args.path, target=args.target, locale=args.locale, jurisdiction=args.jurisdiction,
                        mutations=args.mutations, limit=args.limit, **model_kwargs(args))
     rows, counts, labeler = result.rows, result.counts, result.labeler
     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    if args.output == "-":
+    if output is None:
         sys.stdout.write(text)
     else:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.output).write_text(text, encoding="utf-8")
+        from constc.cache import write_atomic
+
+        write_atomic(output, text.encode("utf-8"))
     if args.report:
         stats = calibration(rows, result.ctx.project.config.regress.false_flag_rate)
         report = json.dumps({"method": result.method, "model": labeler.model_id, "principles": stats}, indent=2) \
@@ -52,6 +55,25 @@ def run_label(args) -> int:
         print(f"note: eval cases in {', '.join(result.skipped_locales)} were not labeled: "
               f"{'not the --locale asked for' if args.locale else 'not declared in the header'}", file=sys.stderr)
     return EXIT_CLEAN
+
+
+def writable_output(name: str | None) -> Path | None:
+    """Check an -o file before any work (scoring can take minutes): None for stdout."""
+    if name in (None, "-"):
+        return None
+    path = Path(name)
+    if path.is_dir() or (path.exists() and not path.is_file()):
+        raise UsageError(f"-o {name}: cannot write there (a directory or a special file)")
+    parent = path.parent if str(path.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise UsageError(f"-o {name}: cannot write there ({parent} is not a directory)")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"-o {name}: cannot write there ({err.strerror or err})") from None
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"-o {name}: cannot write there (no permission)")
+    return path
 
 
 def quiet_progress_bars() -> None:

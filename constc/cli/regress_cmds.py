@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from constc.cli import EXIT_CLEAN, EXIT_FINDINGS, UsageError
-from constc.cli.label_cmds import add_model_args, model_kwargs, quiet_progress_bars
+from constc.cli.label_cmds import add_model_args, model_kwargs, quiet_progress_bars, writable_output
 
 
 def run_regress(args) -> int:
@@ -15,6 +15,7 @@ def run_regress(args) -> int:
 
     if args.quiet:
         quiet_progress_bars()
+    output = writable_output(args.output)
     try:
         result = api.regress(args.path, against=args.against, base=args.base, head=args.head, staged=args.staged,
                              pre_push=args.pre_push, mutations=args.mutations, **model_kwargs(args))
@@ -22,8 +23,10 @@ def run_regress(args) -> int:
         print("constc: interrupted; every finished batch is in the label cache, rerun to resume", file=sys.stderr)
         return 130
     text = RENDERERS[args.format](result)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+    if output is not None:
+        from constc.cache import write_atomic
+
+        write_atomic(output, text.encode("utf-8"))
     else:
         print(text, end="" if text.endswith("\n") else "\n")
     if result.banners and args.format not in ("human", "markdown"):
@@ -40,11 +43,13 @@ def run_audit(args) -> int:
     from constc.cli.compile_cmds import checked_context, make_compilation
     from constc.regress import audit
 
+    if args.size < 1:
+        raise UsageError(f"--size must be at least 1 (got {args.size})")
     if not Path(args.file).is_file():
         raise UsageError(f"{args.file}: no such file")
     try:
         rows = audit.read_rows(Path(args.file))
-    except (ValueError, KeyError, UnicodeDecodeError) as err:
+    except (ValueError, UnicodeDecodeError, OSError) as err:
         raise UsageError(f"{args.file}: cannot read rows: {err}") from None
     ctx = checked_context(args.path, "human")
     if ctx is None:

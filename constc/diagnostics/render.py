@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Callable
 
 from constc.diagnostics.model import RESERVED, Diagnostic
@@ -10,22 +11,39 @@ from constc.diagnostics.model import RESERVED, Diagnostic
 FORMATS = ("human", "json", "github", "sarif")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SHOWN = 160  # characters of a source line shown around the column
+
+
+def terminal_safe(text: str) -> str:
+    """Control characters (ANSI escapes, bidi overrides) shown as escapes, never sent raw:
+    a source file or case must not be able to rewrite the reader's terminal."""
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
 def render_human(diags: list[Diagnostic], texts: dict[str, str], color: bool = False) -> str:
     """`path:line:col: CODE message`, then the source line with a caret under the column."""
     out = []
+    split: dict[str, list[str]] = {}  # each file is split once, however many diagnostics it has
     for d in diags:
         s = d.span
         where = f"{s.file}:{s.line}:{s.column}: " if s else ""
         sev = "" if d.severity == "error" else f"[{d.severity.value}] "
-        out.append(f"{where}{d.code} {sev}{d.message}")
-        lines = texts.get(s.file, "").splitlines() if s else []
+        out.append(terminal_safe(f"{where}{d.code} {sev}{d.message}"))
+        if s is not None and s.file not in split:
+            split[s.file] = texts.get(s.file, "").splitlines()
+        lines = split[s.file] if s is not None else []
         if s and 0 < s.line <= len(lines):
             src = lines[s.line - 1].expandtabs(1)
-            width = max(1, (s.end_column - s.column) if s.end_line == s.line else len(src) - s.column + 1)
-            out.append(f"  {src}")
-            out.append("  " + " " * (s.column - 1) + "^" + "~" * (min(width, 80) - 1))
+            column = s.column
+            if len(src) > _SHOWN:  # a window around the column of a very long line
+                start = max(0, column - 1 - _SHOWN // 2)
+                src, column = ("…" if start else "") + src[start:start + _SHOWN] + "…", column - start + bool(start)
+            width = max(1, (s.end_column - s.column) if s.end_line == s.line else len(src) - column + 1)
+            out.append(f"  {terminal_safe(src)}")
+            out.append("  " + " " * (column - 1) + "^" + "~" * (min(width, 80) - 1))
         if d.hint:
-            out.append(f"  hint: {d.hint}")
+            out.append(terminal_safe(f"  hint: {d.hint}"))
     return "\n".join(out)
 
 

@@ -44,6 +44,10 @@ def _title(ctx) -> str:
 
 def _verdict(result: DiffResult) -> str:
     failing = result.failing
+    if not result.compared:
+        sides = [label for label, ctx in ((result.base.label, result.base_ctx), (result.head.label, result.head_ctx))
+                 if any(d.severity == "error" for d in ctx.diagnostics)]
+        return f"not compared: {' and '.join(sides)} {'has' if len(sides) == 1 else 'have'} errors (listed)"
     if not result.all_changes:
         return "no changes to the constitution"
     need = result.required_bump
@@ -81,12 +85,14 @@ def render_markdown(result: DiffResult) -> str:
     base_t, head_t = _title(result.base_ctx), _title(result.head_ctx)
     failing = result.failing
     out = [f"## constc diff: {base_t} → {head_t}", "",
-           f"**{'FAIL' if failing else 'PASS'}** — {_verdict(result)}. "
+           f"**{'FAIL' if result.fails_gate else 'PASS'}** — {_verdict(result)}. "
            f"Base: `{result.base.label}`, head: `{result.head.label}`.", ""]
     if result.version:
         out += [f"**Version:** {result.version.message}.", ""]
     if not result.all_changes:
-        return "\n".join(out)
+        out += [f"- `{d.span}` {d.code} {d.message}" if d.span else f"- {d.code} {d.message}"
+                for d in result.problems]
+        return "\n".join(out) + ("\n" if result.problems else "")
     out += ["| principle | change | rule | level | bump | fails |", "| --- | --- | --- | --- | --- | --- |"]
     for c in result.all_changes:
         rule = RULES[c.rule]
@@ -122,7 +128,8 @@ def render_json(result: DiffResult) -> str:
         "base": {"label": result.base.label, "revision": result.base.revision, "title": _title(result.base_ctx)},
         "head": {"label": result.head.label, "revision": result.head.revision, "title": _title(result.head_ctx)},
         "fail_level": result.fail_level, "required_bump": result.required_bump,
-        "failing": len(result.failing),
+        "failing": len(result.failing), "compared": result.compared,
+        "verdict": "fail" if result.fails_gate else "pass",
         "changes": [{**c.model_dump(mode="json"), "level": c.level, "bump": c.bump,
                      "fails": fails(c, result.fail_level)} for c in result.all_changes],
         "problems": [d.model_dump(mode="json") for d in result.problems],

@@ -173,9 +173,11 @@ _LEXEMES = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*')
 def scan_comments(text: str) -> list[Comment]:
     """Comments of a file that parsed: strings are skipped whole, so '#' inside them is text."""
     out = []
+    line, counted = 1, 0  # newlines are counted once, from the previous comment on: linear time
     for m in _LEXEMES.finditer(text):
         if m.group().startswith("#"):
-            line = text.count("\n", 0, m.start()) + 1
+            line += text.count("\n", counted, m.start())
+            counted = m.start()
             col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
             out.append(Comment(line=line, column=col, text=m.group().rstrip()))
     return out

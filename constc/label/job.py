@@ -157,6 +157,22 @@ def _sha(prompt: str) -> str:
     return hashlib.sha256(prompt.encode()).hexdigest()
 
 
+def _valid(entry, request: Request) -> bool:
+    """A cached answer is used only if it is what scoring could have produced: one finite
+    number per option, probabilities in [0, 1] summing to 1, log-probabilities <= 0. A
+    corrupted or planted row (1e308, NaN, the wrong length) is scored again."""
+    try:
+        p = entry["p"]
+        if not isinstance(p, list) or len(p) != len(request.options) or \
+                not all(isinstance(x, (int, float)) and math.isfinite(x) for x in p):
+            return False
+        if request.raw:
+            return all(x <= 1e-6 for x in p)
+        return all(-1e-9 <= x <= 1 + 1e-9 for x in p) and abs(sum(p) - 1) < 1e-4
+    except (KeyError, TypeError):
+        return False
+
+
 def run(labeler: Labeler, pairs: list[Pair], store: LabelStore, quiet: bool = True, chunk: int = 128) -> dict:
     """Score every pair, cache first, committing each chunk as it finishes. Returns counts.
 
@@ -165,7 +181,8 @@ def run(labeler: Labeler, pairs: list[Pair], store: LabelStore, quiet: bool = Tr
     A request shared by several pairs (the likelihood method's prompt without the
     principle) is scored once."""
     keys = [[_key(labeler, r) for r in p.requests] for p in pairs]
-    cached = store.get_many(sorted({k for ks in keys for k in ks}))
+    requests = {k: r for ks, p in zip(keys, pairs) for k, r in zip(ks, p.requests)}
+    cached = {k: v for k, v in store.get_many(sorted(requests)).items() if _valid(v, requests[k])}
     todo: dict[str, tuple[Pair, Request]] = {}
     for ks, pair in zip(keys, pairs):
         missing = [i for i, k in enumerate(ks) if k not in cached]

@@ -50,7 +50,11 @@ class LabelStore:
             chunk = keys[start:start + 500]
             rows = self.db.execute(f"SELECT key, probs FROM scores WHERE key IN ({','.join('?' * len(chunk))})",
                                    chunk)
-            out.update((k, json.loads(v)) for k, v in rows)
+            for k, v in rows:
+                try:
+                    out[k] = json.loads(v)
+                except (TypeError, ValueError, RecursionError):  # a corrupted row: scored again
+                    pass
         return out
 
     def put_many(self, items: dict[str, dict]) -> None:

@@ -108,13 +108,17 @@ def suppressions(ctx) -> list[Suppression]:
 def run_lint(ctx) -> None:
     cfg = ctx.project.config.lint
     sups = suppressions(ctx)
+    by_line: dict[tuple[str, int], list[Suppression]] = {}  # every line each one covers: linear
+    for s in sups:
+        for line in range(s.first, s.last + 1):
+            by_line.setdefault((s.span.file, line), []).append(s)
     for r in all_rules().values():
         if r.code in cfg.disable or r.code == UNUSED_SUPPRESSION:
             continue
         severity = Severity(cfg.severity.get(r.code, r.severity))
         for f in r.check(ctx):
-            hit = next((s for s in sups if f.span and r.code in s.codes and s.span.file == f.span.file
-                        and s.first <= f.span.line <= s.last), None)
+            hit = next((s for s in by_line.get((f.span.file, f.span.line), ()) if r.code in s.codes), None) \
+                if f.span else None
             if hit:
                 hit.used = True
                 continue

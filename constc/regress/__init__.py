@@ -368,8 +368,10 @@ def regress(base: Side, head: Side, labeler: Labeler, store: LabelStore, mutatio
     base_ok = result.base_ctx.ok and result.base_ctx.constitution.header is not None
     if not base_ok:
         notes.append(f"the base ({base.label}) does not compile; every case is treated as new")
+    affected = affected_scopes(result) if base_ok else \
+        {p.id: {(None, p.jurisdiction)} for p in head_ctx.constitution.principles}
     by_scope: dict[Scope, set[str]] = {}
-    for pid, scopes in affected_scopes(result).items():
+    for pid, scopes in affected.items():
         for s in scopes:
             by_scope.setdefault(s, set()).add(pid)
     canaries = set(cfg.canaries)

@@ -22,18 +22,18 @@ FIELDS = ["case_id", "principle_id", "category", "severity", "locale", "mutation
 
 
 def _allocate(sizes: dict, weights: dict, total: int) -> dict:
-    """Largest-remainder allocation of `total` over strata, at least one per non-empty stratum."""
+    """Largest-remainder allocation of exactly min(total, all rows) over strata, in
+    proportion to size x weight, never more than a stratum holds."""
+    total = min(total, sum(sizes.values()))
     if total <= 0 or not sizes:
         return {k: 0 for k in sizes}
     mass = {k: sizes[k] * weights[k] for k in sizes}
     whole = sum(mass.values())
     raw = {k: total * mass[k] / whole for k in sizes}
-    quota = {k: min(sizes[k], max(1, math.floor(raw[k]))) for k in sizes}
-    for k in sorted(sizes, key=lambda k: raw[k] - math.floor(raw[k]), reverse=True):
-        if sum(quota.values()) >= total:
-            break
-        if quota[k] < sizes[k]:
-            quota[k] += 1
+    quota = {k: min(sizes[k], math.floor(raw[k])) for k in sizes}
+    while sum(quota.values()) < total:  # remainders first, then any stratum with rows left
+        k = max((k for k in sizes if quota[k] < sizes[k]), key=lambda k: (raw[k] - quota[k], mass[k], str(k)))
+        quota[k] += 1
     return quota
 
 
@@ -42,7 +42,7 @@ def sample(rows: list[dict], comp, size: int, seed: str = "constc") -> list[dict
     strata: dict[tuple, list[dict]] = {}
     for r in rows:
         p = comp.by_id.get(r["principle_id"])
-        if p is None or r.get("p_violation") is None:
+        if p is None or r.get("p_violation") in (None, ""):
             continue
         case = cases.get(r["case_id"])
         full = {**r, "category": p.category, "severity": p.severity or "",
@@ -55,7 +55,7 @@ def sample(rows: list[dict], comp, size: int, seed: str = "constc") -> list[dict
     for key in sorted(strata):
         def order(r):
             tie = hashlib.sha256(f"{seed}:{r['case_id']}:{r['principle_id']}".encode()).hexdigest()
-            return abs(r["p_violation"] - r["threshold"]), tie
+            return abs(r["p_violation"] - (r["threshold"] if r.get("threshold") not in (None, "") else 0.5)), tie
         out += sorted(strata[key], key=order)[: quota[key]]
     return out
 
@@ -70,11 +70,32 @@ def write_rows(rows: list[dict], fmt: str) -> str:
     return buf.getvalue()
 
 
+REQUIRED = ("case_id", "principle_id")
+
+
 def read_rows(path: Path) -> list[dict]:
+    """Rows of a labels JSONL or a review CSV; AuditError names the first bad row."""
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".jsonl":
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
-    return list(csv.DictReader(io.StringIO(text)))
+        rows = []
+        for n, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except (ValueError, RecursionError) as err:
+                    raise AuditError(f"line {n}: not JSON ({err})") from None
+    else:
+        rows = list(csv.DictReader(io.StringIO(text)))
+    for n, r in enumerate(rows, start=1):
+        if not isinstance(r, dict) or any(not isinstance(r.get(k), str) or not r.get(k) for k in REQUIRED):
+            raise AuditError(f"row {n}: needs {', '.join(REQUIRED)} (rows from `constc label`)")
+        for k in ("p_violation", "threshold"):
+            if r.get(k) not in (None, ""):
+                try:
+                    r[k] = float(r[k])
+                except (TypeError, ValueError):
+                    raise AuditError(f"row {n}: {k} is not a number ({r[k]!r})") from None
+    return rows
 
 
 def kappa(pairs: list[tuple[str, str]]) -> dict:

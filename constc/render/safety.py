@@ -11,6 +11,8 @@ on. Markers only come from templates; a defanged marker never becomes a real one
 
 from __future__ import annotations
 
+import re
+
 MARKERS = (
     # conversation turns
     "Human:", "Assistant:", "User:", "Agent:",
@@ -25,13 +27,34 @@ MARKERS = (
 )
 
 
+_INVISIBLE = "[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]*"
+
+
+def _char(c: str) -> str:
+    """A regex for one marker character in any case and in its full-width form."""
+    forms = {c, c.lower(), c.upper()}
+    forms |= {chr(ord(f) + 0xFEE0) for f in forms if "!" <= f <= "~"}
+    if c == " ":
+        forms |= {"\u00a0", "\u3000"}
+    return "[" + "".join(re.escape(f) for f in sorted(forms)) + "]"
+
+
+# Every marker, matched case-insensitively, in full-width forms, and with invisible
+# characters (zero-width spaces and joiners, soft hyphens) between its characters: the
+# spellings a model still reads as the marker.
+_PATTERN = re.compile("|".join(_INVISIBLE.join(_char(c) for c in m) for m in
+                               sorted(MARKERS, key=len, reverse=True)))
+
+
 def defang(text: str) -> str:
-    """Text with every marker broken by a backslash before its last character."""
-    for marker in MARKERS:
-        if marker in text:
-            text = text.replace(marker, marker[:-1] + "\\" + marker[-1])
+    """Text with every marker, in any spelling, broken by a backslash before its last
+    character; nothing else in the text changes."""
+    for _ in range(4):  # a break can expose no new marker, but be sure
+        if not _PATTERN.search(text):
+            return text
+        text = _PATTERN.sub(lambda m: m.group()[:-1] + "\\" + m.group()[-1], text)
     return text
 
 
 def is_clean(text: str) -> bool:
-    return not any(m in text for m in MARKERS)
+    return _PATTERN.search(text) is None
