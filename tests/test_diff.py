@@ -196,9 +196,14 @@ def test_base_that_does_not_parse_is_reported_and_diffed(repo):
            tag="broken")
     (repo / "c.const").write_text(BASE.replace('"1.0.0"', '"1.0.1"'))
     r = run_constc("diff", "--against", "broken", cwd=repo)
-    assert r.returncode in (0, 1) and "Traceback" not in r.stderr
-    assert "note: c.const:" in r.stdout and "[broken]" in r.stdout
-    assert "PRINCIPLE_ADDED" in r.stdout  # the base had no principles that could be read
+    # the base's parse error is reported and nothing is compared: no "every principle added"
+    assert r.returncode == 0 and "Traceback" not in r.stderr
+    assert "note: c.const:27:12: E100 [broken]" in r.stdout and "not compared: broken has errors" in r.stdout
+    assert "PRINCIPLE_" not in r.stdout
+    # a head that does not parse fails the diff, with its error and nothing else
+    (repo / "c.const").write_text(BASE.replace('category harm\n  priority 90', 'category harm\n  priority "x"'))
+    r = run_constc("diff", "--against", "main", cwd=repo)
+    assert r.returncode == 1 and "E100 [working tree]" in r.stdout and "PRINCIPLE_" not in r.stdout
 
 
 def test_binary_file_at_base(repo):

@@ -25,10 +25,18 @@ class Context:
     constitution: Constitution = field(default_factory=Constitution)
     evalcases: list[EvalCase] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    unparsed: set[str] = field(default_factory=set)  # files read that did not parse
 
     @property
     def ok(self) -> bool:
         return not any(d.severity == "error" for d in self.diagnostics)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every file parsed. When one did not, what it would have defined is
+        unknown, so checks that something is *missing* (a header, a principle an addendum,
+        precedence rule or eval case names) stay silent: one typo gives one error."""
+        return not self.unparsed
 
 
 def _passes():

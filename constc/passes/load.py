@@ -72,6 +72,8 @@ def _load(ctx, rel: str, span: Span | None) -> SourceFile | None:
     ctx.diagnostics += diags
     if source is not None:
         ctx.sources[rel] = source
+    else:
+        ctx.unparsed.add(rel)
     return source
 
 

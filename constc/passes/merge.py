@@ -71,7 +71,7 @@ def check_structure(ctx) -> None:
     header = const.header
     if header is None:
         start = Span(file=ctx.project.rel(ctx.project.root_file), line=1, column=1, end_line=1, end_column=1)
-        if ctx.sources:
+        if ctx.sources and ctx.complete:
             ctx.diagnostics.append(diag("E302", "no constitution header", start,
                                         hint='start the root file with: constitution NAME { version "1.0.0" }'))
     else:

@@ -6,6 +6,8 @@ from constc.diagnostics.model import diag
 
 
 def check_references(ctx) -> None:
+    if not ctx.complete:  # a file that did not parse may define the names (see Context.complete)
+        return
     known = {p.id for p in ctx.constitution.principles}
     for rule in ctx.constitution.precedences:
         for pid in (rule.winner, rule.loser):

@@ -20,6 +20,8 @@ def check(ctx):
     addendum HARM-01 locale de { statement "Vermeide Straftaten." }
     ```
     """
+    if not ctx.complete:  # the principle may be in a file that did not parse
+        return
     known = {p.id for p in ctx.constitution.principles}
     for a in ctx.constitution.addenda:
         if a.principle_id not in known:

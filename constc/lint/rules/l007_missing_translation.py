@@ -22,6 +22,8 @@ def check(ctx):
     addendum HARM-01 locale de { statement "Vermeide Straftaten." }
     ```
     """
+    if not ctx.complete:  # the translation may be in a file that did not parse
+        return
     header = ctx.constitution.header
     if header is None:
         return
