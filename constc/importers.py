@@ -68,6 +68,8 @@ def from_hf(text: str, prefix: str) -> tuple[list[str], dict[str, str]]:
         out.append(_principle(f"{prefix}-{i:02d}", title, len(items) - i + 1, item["critic"],
                               item["critic"], item["revision"]))
     chats = data.get("system_chat") or []
+    if not isinstance(chats, list):
+        raise ImportFormatError("'system_chat' must be a list of conversations")
     if chats:
         out.insert(0, f"# system_chat ({len(chats)} conversations) is not imported: `constc compile` builds "
                       "few-shot chats from the principles' examples.")
@@ -104,9 +106,16 @@ def from_llamaguard(text: str, prefix: str) -> tuple[list[str], dict[str, str]]:
 
 def _json(text: str):
     try:
-        return json.loads(text)
+        data = json.loads(text)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate escape is no character
+        return data
     except json.JSONDecodeError as err:
         raise ImportFormatError(f"not JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    except RecursionError:
+        raise ImportFormatError("not JSON constc can read: nested too deeply") from None
+    except UnicodeEncodeError:
+        raise ImportFormatError("a string holds a lone surrogate escape (\\uD800-\\uDFFF), not a character") \
+            from None
 
 
 IMPORTERS = {"anthropic": from_anthropic, "hf": from_hf, "llamaguard": from_llamaguard}

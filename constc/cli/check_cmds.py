@@ -68,7 +68,10 @@ def run_check(args, lint_only: bool = False) -> int:
     if getattr(args, "emit", None) == "ir":
         if any(d.severity == "error" for d in diags):
             return report(diags, texts, args.format, fail_on)
+        from constc.api import compilation
+
         for ctx in contexts:
+            compilation(ctx, args.locale, args.jurisdiction)  # the locale and jurisdiction must exist
             _emit_ir(ctx, args.locale, args.jurisdiction)
         return EXIT_CLEAN
     return report(diags, texts, args.format, fail_on, quiet=args.quiet)

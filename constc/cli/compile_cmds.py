@@ -55,14 +55,27 @@ def run_compile(args) -> int:
     return EXIT_CLEAN
 
 
+IMPORT_LIMIT = 16 * 1024 * 1024
+
+
 def run_import(args) -> int:
     from constc.fmt import format_text
     from constc.importers import ImportFormatError, import_text
     from constc.targets import dumps_json
 
+    from constc.cache import write_atomic
+    from constc.sources import Refused, read_confined
+
     src = Path(args.file)
-    try:
-        text = src.read_text(encoding="utf-8")
+    try:  # the same limits as a project's files: a regular file, size checked before reading
+        data = read_confined(src.absolute().parent, src.name, IMPORT_LIMIT)
+        if data is None:
+            raise UsageError(f"{src}: no such file")
+        if len(data) > IMPORT_LIMIT:
+            raise UsageError(f"{src}: larger than {IMPORT_LIMIT:,} bytes")
+        text = data.decode("utf-8")
+    except Refused as err:
+        raise UsageError(str(err)) from None
     except (OSError, UnicodeDecodeError) as err:
         raise UsageError(f"{src}: cannot read: {err}") from None
     name = args.name or re.sub(r"[^a-z0-9_]", "_", src.stem.lower()).strip("_") or "imported"
@@ -78,19 +91,25 @@ def run_import(args) -> int:
     formatted, diags = format_text(source, "imported.const")
     if formatted is None:  # the importer produced something it cannot parse: a constc bug
         raise RuntimeError(f"import produced an invalid file: {diags[0].message}")
+    from constc.targets.guard import LOCK_NAME
+
     out = Path(args.output)
     root_file = out / "constitutions" / "constitution.const"
-    if root_file.exists() and not args.force:
-        raise UsageError(f"{root_file} exists; use --force to overwrite")
-    root_file.parent.mkdir(parents=True, exist_ok=True)
-    root_file.write_text(formatted, encoding="utf-8")
-    cfg = out / "constc.toml"
-    if not cfg.exists():
-        cfg.write_text('[project]\nroot = "constitutions/constitution.const"\n', encoding="utf-8")
-    if codes:
-        from constc.targets.guard import LOCK_NAME
-
-        (out / LOCK_NAME).write_text(dumps_json({"codes": codes}), encoding="utf-8")
+    lock = out / LOCK_NAME
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"-o {out}: exists and is not a directory")
+    for existing in (root_file, lock if codes else None):  # nothing is written unless all may be
+        if existing is not None and existing.exists() and not args.force:
+            raise UsageError(f"{existing} exists; use --force to overwrite")
+    try:
+        write_atomic(root_file, formatted.encode("utf-8"))
+        cfg = out / "constc.toml"
+        if not cfg.exists():
+            write_atomic(cfg, b'[project]\nroot = "constitutions/constitution.const"\n')
+        if codes:
+            write_atomic(lock, dumps_json({"codes": codes}).encode("utf-8"))
+    except OSError as err:
+        raise UsageError(f"cannot write the project to {out}/: {err.strerror or err}") from None
     print(f"imported {formatted.count(chr(10) + 'principle ')} principle(s) into {root_file}", file=sys.stderr)
     return EXIT_CLEAN
 

@@ -35,6 +35,8 @@ def run_log(args) -> int:
     from constc.diff.history import principle_history, render_history
     from constc.diff.sources import SourceError
 
+    if args.max_commits < 1:
+        raise UsageError(f"--max-commits must be at least 1 (got {args.max_commits})")
     project = find_project(Path(args.path))
     try:
         history = principle_history(project, args.principle, max_commits=args.max_commits, rev=args.rev)

@@ -83,7 +83,6 @@ def _quote(text: str | None) -> str:
 
 def render_markdown(result: DiffResult) -> str:
     base_t, head_t = _title(result.base_ctx), _title(result.head_ctx)
-    failing = result.failing
     out = [f"## constc diff: {base_t} → {head_t}", "",
            f"**{'FAIL' if result.fails_gate else 'PASS'}** — {_verdict(result)}. "
            f"Base: `{result.base.label}`, head: `{result.head.label}`.", ""]

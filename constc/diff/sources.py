@@ -104,17 +104,23 @@ class Side:
     revision: str | None = None
 
 
-def _repo(root: Path):
+def _repo(root: Path, search_parents: bool = True):
     import git
 
     try:
-        return git.Repo(root, search_parent_directories=True)
+        return git.Repo(root, search_parent_directories=search_parents)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise SourceError(f"{root} is not inside a git repository") from None
 
 
 def _prefix(repo, root: Path) -> str:
-    rel = root.resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
+    """The project folder's path inside the repository's working tree."""
+    if repo.bare or repo.working_tree_dir is None:
+        raise SourceError(f"{root} is in a bare repository, which has no working tree; run constc in a checkout")
+    try:
+        rel = root.resolve().relative_to(Path(repo.working_tree_dir).resolve()).as_posix()
+    except ValueError:
+        raise SourceError(f"{root} is not inside the working tree of {repo.working_tree_dir}") from None
     return "" if rel == "." else rel
 
 
@@ -135,18 +141,27 @@ def _side(tree: SourceTree, current: Project, label: str, revision: str | None =
     return Side(tree, project, label, revision)
 
 
+MAX_REF = 256
+
+
 def resolve_commit(repo, rev: str):
     import git
 
+    shown = rev if len(rev) <= 60 else rev[:60] + "..."
+    if len(rev) > MAX_REF or not rev.strip() or any(c in rev for c in "\0\n"):
+        raise SourceError(f"'{shown}' is not a revision (at most {MAX_REF} characters, one line)")
     if not repo.head.is_valid() and rev.startswith("HEAD"):
         raise SourceError("the repository has no commits yet")
     try:
         commit = repo.commit(rev)
         commit.tree  # load the object now: in a shallow clone a parent's name resolves but its object is missing
         return commit
-    except (git.BadName, git.BadObject, ValueError):
+    except (git.BadName, git.BadObject, git.GitCommandError, ValueError, IndexError, KeyError, OSError,
+            AttributeError, TypeError):
+        # GitPython raises all of these for names it cannot resolve ('@{-1}' with no previous
+        # branch, 'HEAD:path' naming a blob, a name too long for a ref file)
         hint = " (this is a shallow clone; fetch more history)" if (Path(repo.git_dir) / "shallow").exists() else ""
-        raise SourceError(f"unknown revision '{rev}'{hint}") from None
+        raise SourceError(f"unknown revision '{shown}'{hint}: name a commit, branch or tag") from None
 
 
 _GIT_SPEC = re.compile(r"^(?P<path>.*?\.git)#(?P<kind>ref|branch|tag|commit)=(?P<ref>.+)$")
@@ -157,9 +172,21 @@ def open_side(spec: str, current: Project) -> Side:
     if spec == ":worktree":
         return Side(DiskTree(current.root), current, "working tree")
     m = _GIT_SPEC.match(spec)
-    if spec == ":staged" or m or not Path(spec).is_dir():
+    try:
+        is_folder = Path(spec).is_dir()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        is_folder = False
+    if spec == ":staged" or m or not is_folder:
         repo = _repo(current.root)
         prefix = _prefix(repo, current.root)
+        if m and m.group("path") != ".git":
+            # another repository (`../other.git#ref=main`, a bare one too): the project is
+            # taken from the same folder inside it as here
+            other = Path(m.group("path"))
+            other = other if other.is_absolute() else current.root / other
+            if not other.exists():
+                raise SourceError(f"{m.group('path')}: no such repository")
+            repo = _repo(other, search_parents=False)
         if spec == ":staged":
             return _side(IndexTree(repo, prefix), current, "index")
         rev = m.group("ref") if m else spec

@@ -39,8 +39,9 @@ class LabelStore:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, probs TEXT NOT NULL)")
-        except sqlite3.Error as err:
-            raise LabelError(f"cannot open the label cache {path}: {err}") from None
+        except (sqlite3.Error, OSError) as err:
+            raise LabelError(f"cannot open the label cache {path}: {err}; set CONSTC_CACHE_DIR to a writable "
+                             "folder, or pass --no-cache") from None
 
     def get_many(self, keys: list[str]) -> dict[str, dict]:
         if self.db is None or not keys:
