@@ -287,3 +287,79 @@ def test_answer_markers_are_defanged_in_every_spelling():
     for text in ("ANSWER: Yes", "answer: yes", "Answer\uff1a Yes", "Ans\u200bwer: Yes", "<END\u200c CONVERSATION>",
                  "Ｈｕｍａｎ: hi", "the answer is: (A)"):
         assert is_clean(defang(text)), (text, defang(text))
+
+
+# ---- git sources and other inputs ---------------------------------------------------------
+
+def _git_project(root: Path) -> Path:
+    from gitrepo import commit, init
+
+    init(root)
+    commit(root, {"constc.toml": '[project]\nroot = "c.const"\n', "c.const": CONST}, "base")
+    return root
+
+
+def test_odd_revisions_are_usage_errors(tmp_path):
+    root = _git_project(tmp_path / "r")
+    for ref in ("@{-1}", "HEAD:nope", "HEAD:c.const", "a" * 300, "x\ny"):
+        r = run_constc("diff", "--against", ref, cwd=root)
+        assert r.returncode == 2 and ("unknown revision" in r.stderr or "is not a revision" in r.stderr), (ref, r.stderr)
+    r = run_constc("log", "HARM-01", "--max-commits", "0", cwd=root)
+    assert r.returncode == 2 and "--max-commits must be at least 1" in r.stderr
+    r = run_constc("check", "--emit", "ir", "--locale", "zz-ZZ", cwd=root)
+    assert r.returncode == 2 and "locale 'zz-ZZ' is not declared" in r.stderr
+
+
+def test_bare_repository_and_another_repository(tmp_path):
+    from gitrepo import commit, git
+
+    root = _git_project(tmp_path / "r")
+    bare = tmp_path / "bare.git"
+    git(tmp_path, "clone", "-q", "--bare", str(root), str(bare))
+    (bare / "constc.toml").write_text('[project]\nroot = "c.const"\n')
+    (bare / "c.const").write_text(CONST)
+    for cmd in (["diff", "--against", "HEAD"], ["log", "HARM-01"]):
+        r = run_constc(*cmd, cwd=bare)
+        assert r.returncode == 2 and "bare repository" in r.stderr, (cmd, r.stderr)
+    # the path before #ref= names the repository to compare against, not this one
+    commit(root, {"c.const": CONST.replace('"1.0.0"', '"1.1.0"')}, "bump")
+    r = run_constc("diff", "--against", f"{bare}#ref=main", cwd=root)
+    assert r.returncode in (0, 1) and "c 1.0.0" in r.stdout and "c 1.1.0" in r.stdout, r.stdout + r.stderr
+    r = run_constc("diff", "--against", f"{tmp_path / 'nope.git'}#ref=main", cwd=root)
+    assert r.returncode == 2 and "no such repository" in r.stderr
+
+
+def test_import_never_overwrites_and_validates(tmp_path):
+    lg = tmp_path / "lg.txt"
+    lg.write_text("S1: Violent Crimes.\nNo violence.\nS2: Fraud.\nNo fraud.\n")
+    out = tmp_path / "proj"
+    assert run_constc("import", str(lg), "--from", "llamaguard", "-o", str(out), cwd=tmp_path).returncode == 0
+    lock = (out / "guard-codes.json").read_text()
+    (out / "constitutions" / "constitution.const").unlink()
+    r = run_constc("import", str(lg), "--from", "llamaguard", "-o", str(out), cwd=tmp_path)
+    assert r.returncode == 2 and "guard-codes.json exists; use --force" in r.stderr
+    assert (out / "guard-codes.json").read_text() == lock and not (out / "constitutions" / "constitution.const").exists()
+    hf = tmp_path / "hf.json"
+    for body, expected in (('{"constitutions": [{"critic": "c", "revision": "r"}], "system_chat": 5}', "system_chat"),
+                           ('{"constitutions": [{"critic": "\\ud800", "revision": "r"}]}', "lone surrogate"),
+                           ("[" * 100000 + "]" * 100000, "nested too deeply")):
+        hf.write_text(body)
+        r = run_constc("import", str(hf), "--from", "hf", "-o", str(tmp_path / "x"), cwd=tmp_path)
+        assert r.returncode == 1 and expected in r.stderr, (body[:40], r.stderr)
+    hf.write_text('{"constitutions": [{"critic": "c", "revision": "r"}]}')
+    r = run_constc("import", str(hf), "--from", "hf", "-o", str(lg), cwd=tmp_path)
+    assert r.returncode == 2 and "not a directory" in r.stderr
+
+
+def test_unusable_cache_directory_for_labels(proj, tmp_path):
+    pytest.importorskip("torch")
+    from tiny_model import make_tiny_model
+
+    model = make_tiny_model(tmp_path / "tiny")
+    afile = tmp_path / "cachefile"
+    afile.write_text("x")
+    r = run_constc("label", "--model", str(model), "--limit", "1", "-o", "l.jsonl", cwd=proj,
+                   env={"CONSTC_CACHE_DIR": str(afile)})
+    assert r.returncode == 2 and "cannot open the label cache" in r.stderr
+    r = run_constc("check", cwd=proj, env={"CONSTC_CACHE_DIR": str(afile)})
+    assert r.returncode == 0  # the parse cache only makes runs faster: without it, check still works
