@@ -73,7 +73,9 @@ def main() -> None:
     from constc.label.models import load, resolve_source
 
     comp = compilation(checked(ROOT), mutations="all")
-    requests = [r for p in build_pairs(comp, "judge", limit=args.pairs) for r in p.requests]
+    # the engine is compared on yes/no judge prompts, the same the naive loop answers
+    requests = [r for p in build_pairs(comp, "judge", limit=args.pairs, method="yesno") for r in p.requests]
+    likelihood = build_pairs(comp, "judge", limit=args.pairs, method="likelihood")
     source = resolve_source(args.model)
     fp32, tok = load(source, torch.float32)
     native_bf16 = cpu_has_native_bf16()
@@ -125,6 +127,14 @@ def main() -> None:
         gflops = 2 * params * computed[name] * rate / len(requests) / 1e9
         print(f"{name:<8} {rate:8.2f} {rate / naive_rate:7.2f}x {computed[name]:>8,} / {total_tokens:<8,} "
               f"{gflops:8.1f} {peaks[name]:7.1f} {gflops / peaks[name]:8.0%}")
+    from constc.label.job import run
+    from constc.label.store import LabelStore
+
+    start = time.perf_counter()
+    run(first, likelihood, LabelStore(None))
+    lk_rate = len(likelihood) / (time.perf_counter() - start)
+    print(f"\ndefault method (likelihood, fp32): {lk_rate:.2f} pairs/s on the same {len(likelihood)} pairs "
+          f"({lk_rate / naive_rate:.2f}x the naive yes/no loop; it scores each response under two prompts)")
     base = [s[0] for s in scores["fp32"]]
     for name in engines:
         if name == "fp32":

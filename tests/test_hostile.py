@@ -363,3 +363,21 @@ def test_unusable_cache_directory_for_labels(proj, tmp_path):
     assert r.returncode == 2 and "cannot open the label cache" in r.stderr
     r = run_constc("check", cwd=proj, env={"CONSTC_CACHE_DIR": str(afile)})
     assert r.returncode == 0  # the parse cache only makes runs faster: without it, check still works
+
+
+# ---- gates a PR could slip past -----------------------------------------------------------
+
+def test_addendum_threshold_change_has_the_principles_level_and_duplicates_are_errors(tmp_path):
+    from gitrepo import commit, init
+
+    root = init(tmp_path / "r")
+    base = CONST + 'addendum HARM-01 locale de-DE { title "Straftaten" statement "Keine Hilfe." threshold 0.3 }\n'
+    commit(root, {"constc.toml": '[project]\nroot = "c.const"\n', "c.const": base}, "base")
+    (root / "c.const").write_text(base.replace("threshold 0.3 }", "threshold 0.9 }"))
+    r = run_constc("diff", "--against", "main", "--format", "json", cwd=root)
+    changes = json.loads(r.stdout)["changes"]
+    assert r.returncode == 1 and [c["rule"] for c in changes] == ["THRESHOLD_CHANGED", "VERSION_BUMP_REQUIRED"]
+    assert changes[0]["level"] == "SEMANTIC" and "(locale de-de)" in changes[0]["message"]
+    (root / "c.const").write_text(base + 'addendum HARM-01 locale de-DE { title "Nochmal" }\n')
+    r = run_constc("check", cwd=root)
+    assert r.returncode == 1 and "c.const:16:1: E307 a second locale de-DE addendum for HARM-01" in r.stdout

@@ -60,6 +60,7 @@ RESERVED: dict[str, tuple[str, str]] = {
     "E304": ("duplicate-header", "More than one constitution header."),
     "E305": ("scope-mismatch", "A locale file declares an addendum for another locale."),
     "E306": ("invalid-evalcase", "A line of an eval case file is not a valid case."),
+    "E307": ("duplicate-addendum", "Two addenda override one principle for the same locale or jurisdiction."),
     "E400": ("config-error", "The project configuration is invalid."),
     "E500": ("internal-error", "constc itself failed; please report it."),
 }

@@ -157,8 +157,9 @@ class _Differ:
                 self.add("PRINCIPLE_ADDED", f"{p.id} \"{p.title}\"{where} was added", p.id,
                          after=p.statement, head_span=p.span)
         pairs = [(b[pid], h[pid]) for pid in b if pid in h] + renames
+        self._by_id = ({renamed.get(k, k): v for k, v in b.items()}, h)
         for old, new in pairs:
-            self.principle(old, new, {renamed.get(k, k): v for k, v in b.items()}, h)
+            self.principle(old, new, *self._by_id)
         return renamed
 
     def principle(self, old: Principle, new: Principle, b: dict, h: dict) -> None:
@@ -276,10 +277,40 @@ class _Differ:
             sx = strip_spans(x.model_dump(exclude={"principle_id"}))
             sy = strip_spans(y.model_dump(exclude={"principle_id"}))
             if sx != sy:
-                fields = sorted(k for k in sx if sx[k] != sy[k])
-                self.add("LOCALE_ADDENDUM_CHANGED", f"{key[0]}: {key[1]} {key[2]} addendum changed "
-                         f"({', '.join(fields)})", key[0], field="statement" if "statement" in fields else None,
-                         before=x.statement, after=y.statement, base_span=x.span, head_span=y.span)
+                gated = self.addendum_fields(key, x, y)
+                fields = sorted(k for k in sx if sx[k] != sy[k] and k not in gated)
+                if fields:
+                    self.add("LOCALE_ADDENDUM_CHANGED", f"{key[0]}: {key[1]} {key[2]} addendum changed "
+                             f"({', '.join(fields)})", key[0], field="statement" if "statement" in fields else None,
+                             before=x.statement, after=y.statement, base_span=x.span, head_span=y.span)
+
+    def addendum_fields(self, key: tuple, x: Addendum, y: Addendum) -> set[str]:
+        """An addendum's category, severity, threshold, priority and targets change what the
+        critic does in its scope exactly as on the principle: the same rules, the same levels
+        (a threshold loosened only for de-DE is still THRESHOLD_CHANGED). Returns the fields."""
+        pid, scope = key[0], f"{key[1]} {key[2]}"
+
+        def spans(name):
+            return {"base_span": x.field_spans.get(name, x.span), "head_span": y.field_spans.get(name, y.span)}
+
+        out = set()
+        for name, rule in (("category", "CATEGORY_NO_CHANGE"), ("severity", "SEVERITY_NO_CHANGE"),
+                           ("threshold", "THRESHOLD_CHANGED")):
+            if getattr(x, name) != getattr(y, name):
+                self.add(rule, f"{pid} ({scope}): {name} {getattr(x, name)} -> {getattr(y, name)}", pid,
+                         field=name, before=str(getattr(x, name)), after=str(getattr(y, name)), **spans(name))
+                out.add(name)
+        b, h = getattr(self, "_by_id", ({}, {}))
+        if x.priority != y.priority and pid in b and pid in h:
+            old = b[pid].model_copy(update={"priority": x.priority if x.priority is not None else b[pid].priority})
+            new = h[pid].model_copy(update={"priority": y.priority if y.priority is not None else h[pid].priority})
+            if old.priority != new.priority:
+                self.priority(old, new, b, h, spans("priority"))
+            out.add("priority")
+        if [t.model_dump(exclude={"span"}) for t in x.targets] != [t.model_dump(exclude={"span"}) for t in y.targets]:
+            self.targets(_Scoped(pid, x.targets), _Scoped(pid, y.targets), {"base_span": x.span, "head_span": y.span})
+            out.add("targets")
+        return out
 
     def header(self) -> None:
         x, y = self.base.header, self.head.header
@@ -290,6 +321,14 @@ class _Differ:
                 self.add("HEADER_CHANGED", f"header {name}: {getattr(x, name)} -> {getattr(y, name)}",
                          field=name, before=str(getattr(x, name)), after=str(getattr(y, name)),
                          base_span=x.span, head_span=y.span)
+
+
+@dataclass
+class _Scoped:
+    """The two attributes `targets` reads, for an addendum's targets."""
+
+    id: str
+    targets: list
 
 
 def semantic_diff(base: Constitution, head: Constitution) -> list[Change]:

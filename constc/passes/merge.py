@@ -69,6 +69,16 @@ def _check_fields(ctx, node, kind: str) -> None:
 def check_structure(ctx) -> None:
     const: Constitution = ctx.constitution
     header = const.header
+    seen: dict[tuple, object] = {}
+    for a in const.addenda:  # two addenda for one principle and scope: which one wins is arbitrary
+        key = (a.principle_id, a.scope.kind, a.scope.tag.lower())
+        if key in seen:
+            first = seen[key].span
+            ctx.diagnostics.append(diag("E307", f"a second {a.scope} addendum for {a.principle_id} (the first is at "
+                                                f"{first.file}:{first.line})", a.span,
+                                        hint="merge the two addenda into one"))
+        else:
+            seen[key] = a
     if header is None:
         start = Span(file=ctx.project.rel(ctx.project.root_file), line=1, column=1, end_line=1, end_column=1)
         if ctx.sources and ctx.complete:

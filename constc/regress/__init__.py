@@ -200,14 +200,15 @@ def affected_scopes(result: DiffResult) -> dict[str, set[Scope]]:
             p = head.get(pid) or base.get(pid)
             if p is None:
                 continue
-            if c.rule.startswith("LOCALE_ADDENDUM"):
-                span = c.head_span or c.base_span
-                add = next((a for a in [*result.head_ctx.constitution.addenda, *result.base_ctx.constitution.addenda]
-                            if a.principle_id == pid and a.span == span), None)
-                if add is not None:
-                    scope = (add.scope.tag, None) if add.scope.kind == "locale" else (None, add.scope.tag)
-                    out.setdefault(pid, set()).add(scope)
-                    continue
+            span = c.head_span or c.base_span
+            # a change inside an addendum (its text, or a threshold it sets) affects its scope only
+            add = next((a for a in [*result.head_ctx.constitution.addenda, *result.base_ctx.constitution.addenda]
+                        if a.principle_id == pid and span and a.span and a.span.file == span.file
+                        and a.span.line <= span.line <= a.span.end_line), None)
+            if add is not None:
+                scope = (add.scope.tag, None) if add.scope.kind == "locale" else (None, add.scope.tag)
+                out.setdefault(pid, set()).add(scope)
+                continue
             out.setdefault(pid, set()).add((None, p.jurisdiction))
     return out
 
