@@ -380,4 +380,4 @@ def test_addendum_threshold_change_has_the_principles_level_and_duplicates_are_e
     assert changes[0]["level"] == "SEMANTIC" and "(locale de-de)" in changes[0]["message"]
     (root / "c.const").write_text(base + 'addendum HARM-01 locale de-DE { title "Nochmal" }\n')
     r = run_constc("check", cwd=root)
-    assert r.returncode == 1 and "c.const:16:1: E307 a second locale de-DE addendum for HARM-01" in r.stdout
+    assert r.returncode == 1 and "c.const:15:1: E307 a second locale de-DE addendum for HARM-01 (the first is at c.const:14)" in r.stdout
