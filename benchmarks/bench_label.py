@@ -43,6 +43,20 @@ def matmul_gflops(dtype, n: int = 1024, reps: int = 5) -> float:
     return 2 * n ** 3 * reps / (time.perf_counter() - start) / 1e9
 
 
+def int8_linear_gflops(n: int = 1024, reps: int = 5) -> float:
+    """The same matmul through a dynamically quantised linear layer (int8 weights)."""
+    import torch
+
+    layer = torch.ao.quantization.quantize_dynamic(torch.nn.Sequential(torch.nn.Linear(n, n, bias=False)),
+                                                   {torch.nn.Linear}, dtype=torch.qint8)
+    x = torch.randn(n, n)
+    layer(x)
+    start = time.perf_counter()
+    for _ in range(reps):
+        layer(x)
+    return 2 * n ** 3 * reps / (time.perf_counter() - start) / 1e9
+
+
 def quantize_int8(model):
     """int8 dynamic quantisation of the linear layers, the output layer kept in fp32."""
     import copy
@@ -63,6 +77,8 @@ def main() -> None:
     ap.add_argument("--model", default="default")
     ap.add_argument("--baseline-pairs", type=int, default=60, help="time the naive baseline on the first N")
     ap.add_argument("--int8", action="store_true", help="also time int8 dynamic quantisation")
+    ap.add_argument("--force-bf16", action="store_true", help="run bf16 without native support too, for its "
+                    "agreement with fp32 (its speed is then emulated and says nothing)")
     args = ap.parse_args()
 
     import torch
@@ -80,7 +96,7 @@ def main() -> None:
     fp32, tok = load(source, torch.float32)
     native_bf16 = cpu_has_native_bf16()
     variants = {"fp32": fp32}
-    if native_bf16:
+    if native_bf16 or args.force_bf16:
         variants["bf16"] = load(source, torch.bfloat16)[0]
     if args.int8:
         variants["int8"] = quantize_int8(fp32)
@@ -91,7 +107,7 @@ def main() -> None:
     params = sum(p.numel() for n, p in fp32.named_parameters() if "embed_tokens" not in n)
     print(f"model {source.model_id}: {params / 1e6:.0f}M non-embedding parameters; {len(requests)} judge "
           f"prompts, {total_tokens:,} prompt tokens; {torch.get_num_threads()} threads; native bf16: "
-          f"{'yes' if native_bf16 else 'no (bf16 is emulated here: not timed)'}")
+          f"{'yes' if native_bf16 else 'no (bf16 is emulated here: ' + ('its speed says nothing)' if args.force_bf16 else 'not timed)')}")
 
     def naive() -> float:
         start = time.perf_counter()
@@ -115,8 +131,8 @@ def main() -> None:
             computed[name] = eng.tokens_computed
         print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in rates.items()) + " pairs/s")
 
-    peaks = {"fp32": matmul_gflops(torch.float32), "int8": matmul_gflops(torch.float32)}
-    if native_bf16:
+    peaks = {"fp32": matmul_gflops(torch.float32), "int8": int8_linear_gflops()}
+    if "bf16" in variants:
         peaks["bf16"] = matmul_gflops(torch.bfloat16)
     naive_rate = statistics.median(rates["naive"])
     print(f"\n{'variant':<8} {'pairs/s':>8} {'vs naive':>8} {'tokens run / all':>18} {'GFLOP/s':>8} "

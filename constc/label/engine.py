@@ -36,6 +36,16 @@ def pick_device(name: str) -> str:
     return name
 
 
+def cpuinfo_has_bf16() -> bool:
+    """The CPU flags for native bf16, from /proc/cpuinfo (no torch import)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            flags = fh.read(1 << 16).split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def cpu_has_native_bf16() -> bool:
     """Whether this CPU computes bf16 matmuls in hardware (AVX512-BF16 or AMX). Without it
     torch emulates bf16 and a matmul runs 7x to 300x slower than fp32 (measured on an AVX2
@@ -50,11 +60,7 @@ def cpu_has_native_bf16() -> bool:
                     return True
             except RuntimeError:
                 pass
-    try:
-        flags = open("/proc/cpuinfo", encoding="ascii", errors="replace").read(1 << 16).split()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+    return cpuinfo_has_bf16()
 
 
 def pick_dtype(name: str, device: str):

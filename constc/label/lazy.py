@@ -9,6 +9,15 @@ from __future__ import annotations
 from constc.label import DTYPE_ALIASES, LabelError
 
 
+def _may_have_cuda() -> bool:
+    """False only when no NVIDIA device node exists (Linux): then `auto` is the CPU."""
+    import os
+
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
+        return False
+    return not os.path.isdir("/dev") or any(os.path.exists(p) for p in ("/dev/nvidiactl", "/dev/nvidia0"))
+
+
 class LazyLabeler:
     def __init__(self, model: str = "default", device: str = "auto", dtype: str = "auto",
                  batch_size: int | str = "auto", chat_template: bool = True, trust_remote_code: bool = False):
@@ -40,11 +49,20 @@ class LazyLabeler:
 
     @property
     def dtype(self) -> str:
-        """The cache key's dtype; with an explicit --dtype, known without importing torch."""
+        """The cache key's dtype. Known without importing torch when --dtype is given, and
+        for `auto` on a machine with no NVIDIA device (the CPU's flags decide), so a run
+        served from the cache never pays torch's and transformers' ~4 s of imports."""
         if self._dtype is None:
-            from constc.label.engine import dtype_label
+            cpu_only = self.device_name == "cpu" or (self.device_name == "auto" and not _may_have_cuda())
+            if self.dtype_name == "auto" and cpu_only:
+                from constc.label.engine import cpuinfo_has_bf16
 
-            self._dtype = dtype_label(self._resolve()[1])
+                self.dtype_name = "bfloat16" if cpuinfo_has_bf16() else "float32"  # the engine runs this
+                self._dtype = self.dtype_name
+            else:
+                from constc.label.engine import dtype_label
+
+                self._dtype = dtype_label(self._resolve()[1])
         name = DTYPE_ALIASES.get(self._dtype, self._dtype)
         return name if name in ("float32",) or name.endswith("+fp32-head") else f"{name}+fp32-head"
 
