@@ -47,6 +47,21 @@ class LintSection(_Strict):
     fail_on: Literal["error", "warning", "info"] = "warning"
     priority_range: tuple[int, int] = (0, 1000)
 
+    @field_validator("disable", "severity")
+    @classmethod
+    def _known(cls, value):
+        """A mistyped rule code would silently do nothing: it is an error, with a suggestion."""
+        import difflib
+
+        from constc.lint import all_rules
+
+        rules = all_rules()
+        for code in value:
+            if code not in rules:
+                close = difflib.get_close_matches(code, list(rules), n=1)
+                raise ValueError(f"unknown lint rule '{code}'" + (f" (did you mean {close[0]}?)" if close else ""))
+        return value
+
 
 class DiffSection(_Strict):
     fail_level: Literal["ID", "PRIORITY", "SEMANTIC", "TEXT", "none"] = "SEMANTIC"

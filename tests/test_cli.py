@@ -130,3 +130,20 @@ def test_light_commands_never_import_torch(tmp_path):
 
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert "HEAVY []" in r.stdout, r.stdout + r.stderr
+
+
+def test_typos_are_errors_with_a_suggestion(tmp_path):
+    (tmp_path / "constc.toml").write_text('[project]\nroot = "c.const"\n')
+    (tmp_path / "c.const").write_text('constitution c {\n  version "1.0.0"\n}\n')
+    r = run_constc("chek", cwd=tmp_path)
+    assert r.returncode == 2 and "unknown command 'chek' (did you mean check?)" in r.stderr
+    r = run_constc("lint", "--select", "L0O4", cwd=tmp_path)
+    assert r.returncode == 2 and "--select: unknown lint rule 'L0O4' (did you mean L004?)" in r.stderr
+    r = run_constc("explain", "STATEMENT_MEANING_CHANGED", cwd=tmp_path)
+    assert r.returncode == 0 and "level SEMANTIC" in r.stdout and "major version bump" in r.stdout
+    r = run_constc("explain", "STATEMENT_MEANING_CHANGD", cwd=tmp_path)
+    assert r.returncode == 2 and "did you mean STATEMENT_MEANING_CHANGED?" in r.stderr
+    (tmp_path / "constc.toml").write_text('[project]\nroot = "c.const"\n\n[lint]\ndisable = ["L01O"]\n')
+    r = run_constc("check", cwd=tmp_path)
+    assert r.returncode == 2 and "constc.toml:5: [lint.disable] unknown lint rule 'L01O' (did you mean L010?)" \
+        in r.stderr

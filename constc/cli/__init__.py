@@ -38,6 +38,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    if argv and not argv[0].startswith("-") and argv[0] not in commands:
+        import difflib
+
+        close = difflib.get_close_matches(argv[0], list(commands), n=1)
+        print(f"constc: error: unknown command '{argv[0]}'{f' (did you mean {close[0]}?)' if close else ''}; "
+              f"commands: {', '.join(commands)}", file=sys.stderr)
+        return EXIT_USAGE
     args = parser.parse_args(argv)
     from constc.api import CheckFailed
 

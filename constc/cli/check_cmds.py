@@ -60,6 +60,8 @@ def run_check(args, lint_only: bool = False) -> int:
         if lint_only:
             select = {c.strip().upper() for c in (args.select or "").split(",") if c.strip()}
             ignore = {c.strip().upper() for c in (args.ignore or "").split(",") if c.strip()}
+            check_codes(sorted(select), "--select")
+            check_codes(sorted(ignore), "--ignore")
             found = [d for d in found if d.code.startswith("E") or
                      ((not select or d.code in select) and d.code not in ignore)]
         diags += found
@@ -185,7 +187,40 @@ def explain_text(code: str) -> str:
     if code in RESERVED:
         name, text = RESERVED[code]
         return f"{code} {name} (error)\n\n{text}\n"
-    raise UsageError(f"unknown code '{code}'; `constc lint --list` lists the rules")
+    from constc.diff.semantic import RULES as CHANGE_RULES
+
+    if code in CHANGE_RULES:
+        r = CHANGE_RULES[code]
+        level = f"level {r.level}" if r.level else "reported, never fails"
+        return (f"{r.id} (a `constc diff` change rule: {level}, needs a {r.bump} version bump)\n\n"
+                f"{r.summary}\n\nSee docs/diff.md.\n")
+    raise UsageError(f"unknown code '{code}'{did_you_mean(code, known_codes())}; `constc lint --list` lists "
+                     "the lint rules, docs/rules.md every code")
+
+
+def known_codes() -> list[str]:
+    """Every code any command prints: lint rules, reserved codes, diff change rules."""
+    from constc.diff.semantic import RULES as CHANGE_RULES
+    from constc.lint import all_rules
+
+    return [*all_rules(), *RESERVED, *CHANGE_RULES]
+
+
+def did_you_mean(word: str, choices) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def check_codes(codes, where: str) -> None:
+    """Unknown lint codes are errors, with a suggestion: a typo must not pass silently."""
+    from constc.lint import all_rules
+
+    rules = all_rules()
+    for code in codes:
+        if code not in rules:
+            raise UsageError(f"{where}: unknown lint rule '{code}'{did_you_mean(code, rules)}")
 
 
 def rules_markdown() -> str:
