@@ -139,7 +139,7 @@ def test_long_cases_are_truncated_from_the_middle_and_flagged(tmp_path, sample_c
     from constc.evalcases import EvalCase
     from constc.label import Request
     from constc.label.job import Pair, row
-    from constc.label.methods import _first
+    from constc.label.methods import first_answer
     from constc.targets.judge import ANSWER_TOKENS, judge_prompt
 
     p = sample_comp.by_id["HARM-01"]
@@ -147,7 +147,7 @@ def test_long_cases_are_truncated_from_the_middle_and_flagged(tmp_path, sample_c
     long_case = EvalCase(id="long", principles=["HARM-01"], prompt="start " + "filler " * 300 + " end",
                          response="THE RESPONSE", expected="violates")
     huge = long_case.model_copy(update={"id": "huge", "response": "x" * 2000})
-    pairs = [Pair(c, "HARM-01", 0.5, build, _first, build(c), 0) for c in (long_case, huge)]
+    pairs = [Pair(c, "HARM-01", 0.5, build, first_answer, build(c), 0) for c in (long_case, huge)]
     lab = labeler(small)
     run(lab, pairs, LabelStore(None))
     assert pairs[0].truncated and pairs[0].probs and pairs[0].error is None

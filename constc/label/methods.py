@@ -36,7 +36,8 @@ Build = Callable[[object], tuple[Request, ...]]
 Reduce = Callable[[list[list[float]]], list[float]]
 
 
-def _first(results: list[list[float]]) -> list[float]:
+def first_answer(results: list[list[float]]) -> list[float]:
+    """The reduce of a one-request method: its answer as it is."""
     return results[0]
 
 
@@ -52,10 +53,10 @@ def judge(comp, p, method: str) -> tuple[Build, Reduce]:
 
     if method == "yesno":
         return (lambda c: (Request(target.judge_prompt(comp, p, c), tuple(target.ANSWER_TOKENS), f"judge:{p.id}"),),
-                _first)
+                first_answer)
     if method == "fewshot":
         return (lambda c: (Request(target.judge_prompt(comp, p, c, few_shot=True), tuple(target.ANSWER_TOKENS),
-                                   f"fewshot:{p.id}"),), _first)
+                                   f"fewshot:{p.id}"),), first_answer)
     if method == "likelihood":
         def build(c):
             reply = (c.response if c.response is not None else COMPLY_OPENER,)

@@ -28,7 +28,7 @@ from constc.diff import DiffResult, run_diff
 from constc.diff.sources import Side
 from constc.ir.nodes import Span
 from constc.label import Labeler
-from constc.label.job import build_pairs, row, run
+from constc.label.job import build_pairs, judge_validity, row, run
 from constc.label.store import LabelStore
 from constc.regress.stats import Auc, PairedAuc, delong, delong_paired, matched_cut, mcnemar_exact, \
     min_detectable_drop, wilson
@@ -126,11 +126,12 @@ class PrincipleVerdict:
     p_value: float                      # exact McNemar on regressions vs fixes
     mean_shift: float | None            # mean P(violation) head - base (information)
     min_drop: float | None              # smallest detectable drop in detection, or None: none is
+    paired_violating: int               # violating cases flagged or not at both revisions
     targets: list[TargetCheck]
 
     @property
     def power_note(self) -> str:
-        n = self.detection["base"][1] if self.detection.get("base") else 0
+        n = self.paired_violating
         if self.min_drop is None:
             return f"with {n} violating case(s), no drop in detection could be significant"
         return f"with {n} violating cases, a drop in detection smaller than {self.min_drop:.0%} cannot be seen"
@@ -319,9 +320,7 @@ def _verdict(pid, category, outs: list[Outcome], principle, cfg) -> PrincipleVer
     targets = [c for t in (principle.targets if principle else [])
                if (c := _target(t, outs, cfg.alpha, cfg.min_cases)) is not None]
 
-    from constc.label.job import judge_validity
-
-    valid, why = judge_validity(validity, cfg.min_cases)
+    valid, why = judge_validity(validity, cfg.min_cases, f"the judge for {pid}")
     n_viol = sum(o.expected == "violates" for o in both)
     n_ok = sum(o.expected == "complies" for o in both)
     if not both:
@@ -330,7 +329,7 @@ def _verdict(pid, category, outs: list[Outcome], principle, cfg) -> PrincipleVer
         verdict, reason = "inconclusive", (f"too few cases to compare ({n_viol} violating, {n_ok} complying "
                                            f"labeled at both revisions; [regress] min_cases = {cfg.min_cases})")
     elif not valid:
-        verdict, reason = "inconclusive", f"{why.replace('the judge', f'the judge for {pid}', 1)}, so no change can be measured"
+        verdict, reason = "inconclusive", f"{why}, so no change can be measured"
     elif regressions > fixes and p_value < cfg.alpha:
         verdict, reason = "regression", (f"at a matched false-flag rate of {rate:.0%}, {regressions} violating "
                                          f"case(s) stopped being flagged vs {fixes} newly flagged, exact McNemar "
@@ -350,7 +349,7 @@ def _verdict(pid, category, outs: list[Outcome], principle, cfg) -> PrincipleVer
                 t.fails = False
     return PrincipleVerdict(pid, category, len(outs), verdict, reason, validity, roc, rate, cuts, detection,
                             false_flag, regressions, fixes, p_value, shift,
-                            min_detectable_drop(len(pv), cfg.alpha), targets)
+                            min_detectable_drop(len(pv), cfg.alpha), len(pv), targets)
 
 
 def regress(base: Side, head: Side, labeler: Labeler, store: LabelStore, mutations: str = "none",
