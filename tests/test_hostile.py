@@ -381,3 +381,19 @@ def test_addendum_threshold_change_has_the_principles_level_and_duplicates_are_e
     (root / "c.const").write_text(base + 'addendum HARM-01 locale de-DE { title "Nochmal" }\n')
     r = run_constc("check", cwd=root)
     assert r.returncode == 1 and "c.const:15:1: E307 a second locale de-DE addendum for HARM-01 (the first is at c.const:14)" in r.stdout
+
+
+def test_broken_model_folders_are_usage_errors(proj, tmp_path):
+    pytest.importorskip("torch")
+    from tiny_model import make_tiny_model
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "config.json").write_text("[]")
+    r = run_constc("label", "--model", str(bad), "--limit", "1", "-o", "l.jsonl", cwd=proj)
+    assert r.returncode == 2 and "config.json: not a model configuration" in r.stderr
+    model = make_tiny_model(tmp_path / "tiny")
+    weights = next(model.glob("*.safetensors"))
+    weights.write_bytes(weights.read_bytes()[:1000])
+    r = run_constc("label", "--model", str(model), "--limit", "1", "-o", "l.jsonl", "--no-cache", cwd=proj)
+    assert r.returncode == 2 and "cannot load model" in r.stderr and "internal error" not in r.stderr

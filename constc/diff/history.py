@@ -86,15 +86,16 @@ def fingerprint(const: Constitution, pid: str) -> str | None:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _commit_key(commit, prefix: str, pid: str, keys: dict) -> tuple:
+def _commit_key(commit, prefix: str, pid: str, keys: dict, limit: int) -> tuple:
     tree = GitTree(commit, prefix, commit.hexsha[:12])
     out = []
     for path, blob in tree.blobs():
         if path.endswith(".toml") or path == "guard-codes.json":
             out.append((path, blob.hexsha))
         elif path.endswith(".const"):
-            if blob.hexsha not in keys:
-                keys[blob.hexsha] = source_key(blob.data_stream.read().decode("utf-8", "replace"), pid)
+            if blob.hexsha not in keys:  # a blob over the limit is never read (compiling it reports it)
+                keys[blob.hexsha] = blob.hexsha if blob.size > limit or blob.mode == 0o120000 else \
+                    source_key(blob.data_stream.read().decode("utf-8", "replace"), pid)
             out.append((path, keys[blob.hexsha]))
     return tuple(out)
 
@@ -109,7 +110,7 @@ def principle_history(project: Project, pid: str, max_commits: int = 1000, rev: 
     last_fp, last_const, last_key = None, Constitution(), None
     keys: dict[str, tuple] = {}  # blob sha -> source_key, so each blob is scanned once
     for commit in commits:
-        key = _commit_key(commit, prefix, pid, keys)
+        key = _commit_key(commit, prefix, pid, keys, project.config.project.max_file_bytes)
         if key == last_key:  # nothing that can affect the principle changed: skip compiling
             continue
         last_key = key

@@ -79,6 +79,13 @@ def resolve_source(spec: str) -> ModelSource:
         raise LabelError(f"{spec}: no such model directory or file")
     if path.is_dir() and not (path / "config.json").is_file():
         raise LabelError(f"{spec}: not a model directory (no config.json)")
+    if path.is_dir():
+        try:
+            config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as err:
+            raise LabelError(f"{spec}/config.json: not readable JSON ({err})") from None
+        if not isinstance(config, dict) or not isinstance(config.get("model_type"), str):
+            raise LabelError(f"{spec}/config.json: not a model configuration (a JSON object with model_type)")
     if path.is_file() and path.suffix != ".gguf":
         raise LabelError(f"{spec}: a model is a directory (config.json + weights) or a .gguf file")
     return ModelSource(path, path.resolve().name, _fingerprint(path))
@@ -114,8 +121,10 @@ def load(source: ModelSource, dtype, trust_remote_code: bool = False):
                 return model, tok
         tok = AutoTokenizer.from_pretrained(converted)
         return AutoModelForCausalLM.from_pretrained(converted, dtype=dtype).eval(), tok
-    except (OSError, ValueError, KeyError, RuntimeError) as err:
-        raise LabelError(f"cannot load model {source.path}: {str(err).splitlines()[0]}") from None
+    except Exception as err:  # noqa: BLE001 - any failure to load a user's model files is theirs to fix
+        # (truncated safetensors or GGUF, missing tensors, a config transformers rejects)
+        first = (str(err).splitlines() or [""])[0][:300]
+        raise LabelError(f"cannot load model {source.path}: {type(err).__name__}: {first}") from None
 
 
 def _from_gguf(source: ModelSource, dtype, kwargs):
