@@ -70,9 +70,9 @@ def sample_copy(tmp_path):
     return dest
 
 
-def run_constc(*args: str, cwd: Path, env: dict | None = None, input: str | None = None):
+def run_constc(*args: str, cwd: Path, env: dict | None = None, input: str | None = None, timeout: float = 600):
     """The real console entry point in a subprocess, as a user runs it."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("CONSTC_DEBUG", None)
     return subprocess.run([sys.executable, "-m", "constc", *args], cwd=cwd, capture_output=True,
-                          text=True, env=full_env, input=input, timeout=600)
+                          text=True, env=full_env, input=input, timeout=timeout)

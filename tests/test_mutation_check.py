@@ -1,0 +1,60 @@
+"""The mutation check: the hostile-input suite must fail when a defence is taken out.
+
+Each mutation removes one defence from a copy of the package (confinement, the size check
+before reading, JSON instead of pickle, atomic writes, marker defanging, the template time
+budget, FIFO refusal); the hostile tests that guard it are run against the copy in a
+subprocess, and must fail. A defence whose tests still pass would be untested.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# (file, text to replace, replacement, the hostile tests that must then fail)
+MUTATIONS = {
+    "no confinement": ("constc/sources.py", "    if real != top and top not in real.parents:",
+                       "    if False:", "symlinked_include_is_refused or template_symlink"),
+    "no size check before reading": ("constc/sources.py", "    if limit is not None and st.st_size > limit:",
+                                     "    if False:", "huge_sparse_file"),
+    "pickle parse cache": ("constc/cache.py", "            return _decode(entry.read_bytes())",
+                           "            import pickle; return pickle.loads(entry.read_bytes())",
+                           "planted_cache_files"),
+    "fmt writes in place": ("constc/cli/check_cmds.py",
+                            "                write_atomic(path, out.encode(\"utf-8\"))  # a failed write leaves the file as it was",
+                            "                path.write_bytes(out.encode(\"utf-8\"))",
+                            "fmt_keeps_the_file_whole"),
+    "exact-spelling defanging only": ("constc/render/safety.py", "_PATTERN = re.compile(",
+                                      "_PATTERN = re.compile('|'.join(map(re.escape, MARKERS))) or re.compile(",
+                                      "answer_markers"),
+    "no template budget": ("constc/render/__init__.py", "RENDER_SECONDS = 10", "RENDER_SECONDS = 100000",
+                           "never_ends"),
+    "FIFOs opened": ("constc/sources.py", "    if not stat.S_ISREG(st.st_mode):", "    if False:",
+                     "fifo_and_device"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_hostile_suite_catches_the_mutation(name, tmp_path):
+    rel, old, new, selection = MUTATIONS[name]
+    copy = tmp_path / "src"
+    shutil.copytree(ROOT / "constc", copy / "constc", ignore=shutil.ignore_patterns("__pycache__"))
+    target = copy / rel
+    text = target.read_text()
+    assert text.count(old) == 1, f"the mutation no longer applies to {rel}: update it"
+    target.write_text(text.replace(old, new))
+    # PYTHONPATH comes before the editable install's import hook (appended last), so the copy
+    # is what runs, in pytest and in the CLI subprocesses alike; never run from the checkout
+    env = {**os.environ, "PYTHONPATH": f"{copy}{os.pathsep}{ROOT / 'tests'}", "PYTHONDONTWRITEBYTECODE": "1"}
+    probe = subprocess.run([sys.executable, "-c", "import constc; print(constc.__file__)"], env=env,
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert probe.stdout.startswith(str(copy)), probe  # the copy is what runs, CLI subprocesses too
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                        str(ROOT / "tests" / "test_hostile.py"), "-k", selection], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1 and " failed" in r.stdout, f"the hostile suite did not notice '{name}':\n{r.stdout}"
