@@ -403,3 +403,38 @@ def test_broken_model_folders_are_usage_errors(proj, tmp_path):
     weights.write_bytes(weights.read_bytes()[:1000])
     r = run_constc("label", "--model", str(model), "--limit", "1", "-o", "l.jsonl", "--no-cache", cwd=proj)
     assert r.returncode == 2 and "cannot load model" in r.stderr and "internal error" not in r.stderr
+
+
+def test_audit_rows_without_principle_id(proj):
+    (proj / "rows.jsonl").write_text('{"case_id": "a", "p_violation": 0.4}\n')
+    r = run_constc("audit", "sample", "rows.jsonl", "--size", "2", cwd=proj)
+    assert r.returncode == 2 and "row 1: needs case_id, principle_id" in r.stderr
+
+
+def test_planted_label_cache_rows_are_scored_again(tmp_path):
+    from constc.label import Request
+    from constc.label.job import Pair, run
+    from constc.label.methods import first_answer
+    from constc.label.store import LabelStore, request_key
+    from constc.evalcases import EvalCase
+
+    class Fixed:
+        model_id, revision, dtype, chat = "fixed", "1", "none", False
+        scored = 0
+
+        def fits(self, prompt, options):
+            return True
+
+        def score(self, requests):
+            Fixed.scored += len(requests)
+            return [[0.25, 0.75] for _ in requests]
+
+    store = LabelStore(tmp_path / "l.sqlite")
+    case = EvalCase(id="c", principles=["HARM-01"], prompt="p", expected="violates")
+    requests = [Request(f"prompt {i}", (" Yes", " No")) for i in range(4)]
+    planted = [{"p": [1e308, 0.0]}, {"p": [float("nan"), 1.0]}, {"p": [0.5]}, "not a dict"]
+    store.put_many({request_key("fixed", "1", "none", False, r.prompt, r.options): v
+                    for r, v in zip(requests, planted)})
+    pairs = [Pair(case, "HARM-01", 0.5, lambda c, r=r: (r,), first_answer, (r,), 0) for r in requests]
+    run(Fixed(), pairs, store)
+    assert Fixed.scored == 4 and all(p.probs == [0.25, 0.75] for p in pairs)
