@@ -113,7 +113,6 @@ def label(path: str | Path = ".", *, target: str = "judge", method: str | None =
     ctx = checked(path)
     method = judge_method(ctx, method)
     comps = compilations(ctx, locale, jurisdiction, mutations)
-    lab = labeler_ or labeler(model, device, dtype, batch_size, chat_template, trust_remote_code)
     pairs, seen = [], set()
     for comp in comps:  # a case in a locale two compilations share is labeled once
         for pair in build_pairs(comp, target, method=method):
@@ -122,8 +121,9 @@ def label(path: str | Path = ".", *, target: str = "judge", method: str | None =
                 seen.add(key)
                 pairs.append(pair)
     pairs = pairs[:limit] if limit else pairs
-    if not pairs:
+    if not pairs:  # a fact about the project: said before the model is even looked at
         raise LabelError(f"nothing to label: no eval case names a principle for target {target}")
+    lab = labeler_ or labeler(model, device, dtype, batch_size, chat_template, trust_remote_code)
     counts = run(lab, pairs, default_store(no_cache), quiet=quiet)
     skipped = sorted({c.locale for c in ctx.evalcases
                       if c.locale and not any(comp.in_locale(c.locale) for comp in comps)})

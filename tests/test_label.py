@@ -206,7 +206,7 @@ def test_corrupt_model_and_empty_suite(tmp_path, sample_copy, project):
     bad.mkdir()
     (bad / "config.json").write_text("{not json")
     r = run_constc("label", "--model", str(bad), "--no-cache", "--limit", "2", cwd=sample_copy)
-    assert r.returncode == 2 and "cannot load model" in r.stderr
+    assert r.returncode == 2 and "bad/config.json: not readable JSON" in r.stderr
     root = project({"main.const": 'constitution c { version "1.0.0" }\n'
                     'principle AB-01 "x" { category a priority 1 statement "s" }\n'})
     r = run_constc("label", "--model", str(bad), cwd=root)
