@@ -37,13 +37,8 @@ def checked(path: str | Path = "."):
     return ctx
 
 
-def compilation(ctx, locale: str | None = None, jurisdiction: str | None = None, mutations: str | None = None,
-                locked: bool = False):
-    """The Compilation of a checked context for one locale and jurisdiction."""
-    from constc import gitinfo
-    from constc.targets import Compilation
-    from constc.targets.mutations import OPERATORS
-
+def validate_scope(ctx, locale: str | None = None, jurisdiction: str | None = None) -> None:
+    """A locale the header declares and a jurisdiction that exists, or a UsageError."""
     header = ctx.constitution.header
     declared = {t.lower() for t in [*(header.locales or []), header.locale or ""] if t}
     if locale and locale.lower() not in declared:
@@ -52,6 +47,16 @@ def compilation(ctx, locale: str | None = None, jurisdiction: str | None = None,
               {a.scope.tag for a in ctx.constitution.addenda if a.scope.kind == "jurisdiction"}
     if jurisdiction and jurisdiction not in known_j:
         raise UsageError(f"jurisdiction '{jurisdiction}' has no principles or addenda")
+
+
+def compilation(ctx, locale: str | None = None, jurisdiction: str | None = None, mutations: str | None = None,
+                locked: bool = False):
+    """The Compilation of a checked context for one locale and jurisdiction."""
+    from constc import gitinfo
+    from constc.targets import Compilation
+    from constc.targets.mutations import OPERATORS
+
+    validate_scope(ctx, locale, jurisdiction)
     ops = None
     if mutations is not None:
         ops = tuple(m for m in mutations.split(",") if m and m != "none") if mutations != "all" else None

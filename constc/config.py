@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from constc.errors import UserError
+from constc.errors import UserError, did_you_mean
 
 CONFIG_NAME = "constc.toml"
 
@@ -51,15 +51,12 @@ class LintSection(_Strict):
     @classmethod
     def _known(cls, value):
         """A mistyped rule code would silently do nothing: it is an error, with a suggestion."""
-        import difflib
-
         from constc.lint import all_rules
 
         rules = all_rules()
         for code in value:
             if code not in rules:
-                close = difflib.get_close_matches(code, list(rules), n=1)
-                raise ValueError(f"unknown lint rule '{code}'" + (f" (did you mean {close[0]}?)" if close else ""))
+                raise ValueError(f"unknown lint rule '{code}'{did_you_mean(code, rules)}")
         return value
 
 

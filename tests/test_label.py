@@ -106,11 +106,9 @@ class Counting:
 
 @pytest.fixture
 def sample_comp():
-    from constc.cli.compile_cmds import make_compilation
-    from constc.config import find_project
-    from constc.passes import compile_project
+    from constc.api import checked, compilation
 
-    return make_compilation(compile_project(find_project(ROOT)), None, None, "none")
+    return compilation(checked(ROOT), mutations="none")
 
 
 def test_cache_hits_and_resume_after_crash(tiny, sample_comp, tmp_path):

@@ -335,11 +335,10 @@ def test_kappa_by_hand():
 
 
 def test_sample_is_stratified_low_confidence_first_and_over_samples_high_stakes(sample_copy):
-    from constc.cli.compile_cmds import make_compilation
-    from constc.passes import compile_project
+    from constc.api import checked, compilation
     from constc.regress.audit import sample
 
-    comp = make_compilation(compile_project(find_project(sample_copy)), None, None, "none")
+    comp = compilation(checked(sample_copy), mutations="none")
     rows = []
     for pid, n in (("HARM-02", 20), ("HELP-01", 20)):  # critical vs low severity, same size
         cases = [c for c in comp.cases if pid in c.principles][:1]

@@ -11,7 +11,7 @@ import os
 import sys
 import traceback
 
-from constc.errors import UsageError, UserError
+from constc.errors import UsageError, UserError, did_you_mean
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 __all__ = ["EXIT_CLEAN", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INTERNAL", "UsageError", "main"]
@@ -41,10 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     commands = next(a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if argv and not argv[0].startswith("-") and argv[0] not in commands:
-        import difflib
-
-        close = difflib.get_close_matches(argv[0], list(commands), n=1)
-        print(f"constc: error: unknown command '{argv[0]}'{f' (did you mean {close[0]}?)' if close else ''}; "
+        print(f"constc: error: unknown command '{argv[0]}'{did_you_mean(argv[0], commands)}; "
               f"commands: {', '.join(commands)}", file=sys.stderr)
         return EXIT_USAGE
     args = parser.parse_args(argv)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from constc.cli import EXIT_CLEAN, EXIT_FINDINGS, UsageError
 from constc.config import find_project
+from constc.errors import did_you_mean
 from constc.diagnostics.model import RESERVED, Diagnostic, Severity
 from constc.diagnostics.render import FORMATS, RENDERERS, summary
 
@@ -70,10 +71,10 @@ def run_check(args, lint_only: bool = False) -> int:
     if getattr(args, "emit", None) == "ir":
         if any(d.severity == "error" for d in diags):
             return report(diags, texts, args.format, fail_on)
-        from constc.api import compilation
+        from constc.api import validate_scope
 
         for ctx in contexts:
-            compilation(ctx, args.locale, args.jurisdiction)  # the locale and jurisdiction must exist
+            validate_scope(ctx, args.locale, args.jurisdiction)
             _emit_ir(ctx, args.locale, args.jurisdiction)
         return EXIT_CLEAN
     return report(diags, texts, args.format, fail_on, quiet=args.quiet)
@@ -204,13 +205,6 @@ def known_codes() -> list[str]:
     from constc.lint import all_rules
 
     return [*all_rules(), *RESERVED, *CHANGE_RULES]
-
-
-def did_you_mean(word: str, choices) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def check_codes(codes, where: str) -> None:

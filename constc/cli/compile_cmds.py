@@ -22,12 +22,6 @@ def checked_context(path: str, fmt: str):
         return None
 
 
-def make_compilation(ctx, locale, jurisdiction, mutations=None, locked=False):
-    from constc.api import compilation
-
-    return compilation(ctx, locale, jurisdiction, mutations, locked)
-
-
 def run_compile(args) -> int:
     from constc.cache import write_atomic
     from constc.targets import TARGET_NAMES, write
@@ -37,7 +31,9 @@ def run_compile(args) -> int:
     ctx = checked_context(args.path, args.format)
     if ctx is None:
         return EXIT_FINDINGS
-    comp = make_compilation(ctx, args.locale, args.jurisdiction, args.mutations, args.locked)
+    from constc.api import compilation
+
+    comp = compilation(ctx, args.locale, args.jurisdiction, args.mutations, args.locked)
     out = Path(args.output)
     try:
         digests = write(comp, names, out)

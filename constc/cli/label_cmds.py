@@ -39,7 +39,7 @@ def run_label(args) -> int:
         report = json.dumps({"method": result.method, "model": labeler.model_id, "principles": stats}, indent=2) \
             if args.format == "json" else f"method {result.method}, model {labeler.model_id}\n" + \
             render_calibration(stats)
-        print(report, file=sys.stderr if args.output == "-" else sys.stdout)
+        print(report, file=sys.stderr if output is None else sys.stdout)
     where = labeler.device if labeler.loaded else "no model loaded"
     flagged = sum(r.get("predicted") == "violates" for r in rows)
     locales = ", ".join(sorted({r["locale"] or "-" for r in rows}))
@@ -47,10 +47,7 @@ def run_label(args) -> int:
           f"method {result.method}): {counts['scored']} prompt(s) scored, {counts['cache_hits']} pair(s) from "
           f"cache; {flagged} flagged as violating, {counts['errors']} error(s), "
           f"{sum(r['truncated'] for r in rows)} truncated -> {args.output}", file=sys.stderr)
-    if getattr(labeler, "is_default_model", False):
-        from constc.label.models import DEFAULT_MODEL_NOTE
-
-        print(DEFAULT_MODEL_NOTE, file=sys.stderr)
+    default_model_note(args)
     if result.skipped_locales:
         print(f"note: eval cases in {', '.join(result.skipped_locales)} were not labeled: "
               f"{'not the --locale asked for' if args.locale else 'not declared in the header'}", file=sys.stderr)
@@ -76,10 +73,16 @@ def writable_output(name: str | None) -> Path | None:
     return path
 
 
+def default_model_note(args) -> None:
+    """Said whenever the embedded default model labels (docs/labeling.md)."""
+    if args.model == "default":
+        from constc.label.models import DEFAULT_MODEL_NOTE
+
+        print(DEFAULT_MODEL_NOTE, file=sys.stderr)
+
+
 def quiet_progress_bars() -> None:
     """-q: no progress bar of ours, and none of transformers' or huggingface_hub's either."""
-    import os
-
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TQDM_DISABLE", "1")

@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from constc.cli import EXIT_CLEAN, EXIT_FINDINGS, UsageError
-from constc.cli.label_cmds import add_model_args, model_kwargs, quiet_progress_bars, writable_output
+from constc.cli.label_cmds import add_model_args, default_model_note, model_kwargs, quiet_progress_bars, \
+    writable_output
 
 
 def run_regress(args) -> int:
@@ -32,15 +33,14 @@ def run_regress(args) -> int:
     if result.banners and args.format not in ("human", "markdown"):
         for b in result.banners:
             print(f"constc: warning: {b}", file=sys.stderr)
-    if args.model == "default" and result.labeled + len(result.outcomes):
-        from constc.label.models import DEFAULT_MODEL_NOTE
-
-        print(DEFAULT_MODEL_NOTE, file=sys.stderr)
+    if result.outcomes:
+        default_model_note(args)
     return EXIT_FINDINGS if result.status == "fail" else EXIT_CLEAN
 
 
 def run_audit(args) -> int:
-    from constc.cli.compile_cmds import checked_context, make_compilation
+    from constc.api import compilation
+    from constc.cli.compile_cmds import checked_context
     from constc.regress import audit
 
     if args.size < 1:
@@ -55,7 +55,7 @@ def run_audit(args) -> int:
     if ctx is None:
         return EXIT_FINDINGS
     if args.action == "sample":
-        comp = make_compilation(ctx, None, None, "all")
+        comp = compilation(ctx, mutations="all")
         picked = audit.sample(rows, comp, args.size, args.seed)
         text = audit.write_rows(picked, "jsonl" if args.output.endswith(".jsonl") else "csv")
         Path(args.output).write_text(text, encoding="utf-8")

@@ -16,6 +16,15 @@ from constc.errors import UserError
 DTYPE_ALIASES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
 
 
+def dtype_label(dtype) -> str:
+    """The dtype as the cache key and rows name it (a name or a torch dtype; no torch
+    import). bf16/fp16 runs keep the output layer in fp32, which changes the scores, so
+    their name says so and they never reuse plain-bf16 keys."""
+    name = str(dtype).removeprefix("torch.")
+    name = DTYPE_ALIASES.get(name, name)
+    return name if name == "float32" else f"{name}+fp32-head"
+
+
 class LabelError(UserError):
     """A model, device or input problem the user must fix: exit code 2."""
 

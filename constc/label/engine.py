@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-from constc.label import DTYPE_ALIASES, LabelError, Request
+from constc.label import DTYPE_ALIASES, LabelError, Request, dtype_label
 
 
 def pick_device(name: str) -> str:
@@ -78,13 +78,6 @@ def pick_dtype(name: str, device: str):
     if name not in ("float32", "bfloat16", "float16"):
         raise LabelError(f"unknown dtype '{name}' (auto, float32, bfloat16, float16)")
     return getattr(torch, name)
-
-
-def dtype_label(dtype) -> str:
-    """The dtype as the cache key and rows name it. bf16/fp16 runs keep the output layer in
-    fp32, which changes the scores, so their name says so (old keys stay distinct)."""
-    name = str(dtype).removeprefix("torch.")
-    return name if name == "float32" else f"{name}+fp32-head"
 
 
 def keep_head_fp32(model) -> None:

@@ -130,15 +130,15 @@ def build_pairs(comp, target: str, limit: int | None = None, method: str = DEFAU
 class Progress:
     """prompts scored / to score, prompts per second and ETA, on stderr when it is a terminal."""
 
-    def __init__(self, total: int, hits: int, quiet: bool):
-        self.total, self.hits, self.done = total, hits, hits
+    def __init__(self, total: int, quiet: bool):
+        self.total, self.done = total, 0
         self.on = not quiet and sys.stderr.isatty()
         self.start = time.perf_counter()
 
     def update(self, n: int) -> None:
         self.done += n
         if self.on:
-            rate = (self.done - self.hits) / max(time.perf_counter() - self.start, 1e-9)
+            rate = self.done / max(time.perf_counter() - self.start, 1e-9)
             eta = (self.total - self.done) / rate if rate else 0
             sys.stderr.write(f"\r{self.done}/{self.total} prompts  {rate:6.1f} prompts/s  ETA {eta:5.0f} s   ")
             sys.stderr.flush()
@@ -199,7 +199,7 @@ def run(labeler: Labeler, pairs: list[Pair], store: LabelStore, quiet: bool = Tr
         if truncated:
             pair.truncated = True
     hits = sum(p.cached for p in pairs)
-    progress = Progress(len(todo), 0, quiet)
+    progress = Progress(len(todo), quiet)
     items = sorted(todo.items(), key=lambda kv: kv[1][1].group)  # keep groups together for prefix reuse
     fresh: dict[str, dict] = {}
     try:

@@ -1,12 +1,12 @@
 """The transformers labeler, loaded on first use.
 
-A run served wholly from the label cache never loads the model or transformers (nor torch,
-when the dtype is given), so a cached rerun of `label` or `regress` stays light.
+A run served wholly from the label cache never loads the model or transformers, nor torch
+when the dtype is known without it, so a cached rerun of `label` or `regress` stays light.
 """
 
 from __future__ import annotations
 
-from constc.label import DTYPE_ALIASES, LabelError
+from constc.label import LabelError, dtype_label
 
 
 def _may_have_cuda() -> bool:
@@ -30,18 +30,13 @@ class LazyLabeler:
                 raise LabelError(f"--batch-size must be a whole number or 'auto' (got {batch_size!r})") from None
             if batch_size < 1:
                 raise LabelError(f"--batch-size must be at least 1 (got {batch_size})")
-        self.spec = model
         self.source = resolve_source(model)
         self.model_id, self.revision = self.source.model_id, self.source.revision
         self.chat = chat_template  # the key records what was asked for
         self.device_name, self.batch_size, self.trust_remote_code = device, batch_size, trust_remote_code
         self.dtype_name = dtype
         self._engine = None
-        self._dtype = None if dtype == "auto" else dtype
-
-    @property
-    def is_default_model(self) -> bool:
-        return self.spec == "default"
+        self._dtype: str | None = None
 
     @property
     def loaded(self) -> bool:
@@ -53,18 +48,17 @@ class LazyLabeler:
         for `auto` on a machine with no NVIDIA device (the CPU's flags decide), so a run
         served from the cache never pays torch's and transformers' ~4 s of imports."""
         if self._dtype is None:
-            cpu_only = self.device_name == "cpu" or (self.device_name == "auto" and not _may_have_cuda())
-            if self.dtype_name == "auto" and cpu_only:
-                from constc.label.engine import cpuinfo_has_bf16
+            name = self.dtype_name
+            if name == "auto":
+                cpu_only = self.device_name == "cpu" or (self.device_name == "auto" and not _may_have_cuda())
+                if cpu_only:
+                    from constc.label.engine import cpuinfo_has_bf16
 
-                self.dtype_name = "bfloat16" if cpuinfo_has_bf16() else "float32"  # the engine runs this
-                self._dtype = self.dtype_name
-            else:
-                from constc.label.engine import dtype_label
-
-                self._dtype = dtype_label(self._resolve()[1])
-        name = DTYPE_ALIASES.get(self._dtype, self._dtype)
-        return name if name in ("float32",) or name.endswith("+fp32-head") else f"{name}+fp32-head"
+                    name = self.dtype_name = "bfloat16" if cpuinfo_has_bf16() else "float32"  # the engine runs this
+                else:
+                    name = self._resolve()[1]
+            self._dtype = dtype_label(name)
+        return self._dtype
 
     @property
     def device(self) -> str:

@@ -100,7 +100,7 @@ class TargetCheck:
     worse: int                 # cases bad at head, good at base (paired)
     better: int
     p_value: float
-    status: str                # met | pre-existing miss | new miss | new miss (within noise) | worse | not gated
+    status: str                # met, pre-existing miss, newly missed (within noise), significantly worse, not gated
     fails: bool
 
     def value(self, side: str) -> float | None:
