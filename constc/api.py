@@ -12,15 +12,12 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from constc.errors import UsageError, UserError
+from constc.errors import CheckFailed, UsageError, UserError
+from constc.label.methods import judge_method
+from constc.targets import compilation, compilations, validate_scope
 
-
-class CheckFailed(UserError):
-    """The constitution has errors; `diagnostics` and `texts` say where."""
-
-    def __init__(self, message: str, diagnostics: list, texts: dict):
-        super().__init__(message)
-        self.diagnostics, self.texts = diagnostics, texts
+__all__ = ["CheckFailed", "UserError", "checked", "compilation", "compilations", "validate_scope", "judge_method",
+           "labeler", "label", "sides", "regress"]
 
 
 def checked(path: str | Path = "."):
@@ -35,54 +32,6 @@ def checked(path: str | Path = "."):
     if errors:
         raise CheckFailed("the constitution has errors; nothing was compiled", errors, ctx.texts)
     return ctx
-
-
-def validate_scope(ctx, locale: str | None = None, jurisdiction: str | None = None) -> None:
-    """A locale the header declares and a jurisdiction that exists, or a UsageError."""
-    header = ctx.constitution.header
-    declared = {t.lower() for t in [*(header.locales or []), header.locale or ""] if t}
-    if locale and locale.lower() not in declared:
-        raise UsageError(f"locale '{locale}' is not declared in the header (locales: {', '.join(header.locales)})")
-    known_j = {p.jurisdiction for p in ctx.constitution.principles} | \
-              {a.scope.tag for a in ctx.constitution.addenda if a.scope.kind == "jurisdiction"}
-    if jurisdiction and jurisdiction not in known_j:
-        raise UsageError(f"jurisdiction '{jurisdiction}' has no principles or addenda")
-
-
-def compilation(ctx, locale: str | None = None, jurisdiction: str | None = None, mutations: str | None = None,
-                locked: bool = False):
-    """The Compilation of a checked context for one locale and jurisdiction."""
-    from constc import gitinfo
-    from constc.targets import Compilation
-    from constc.targets.mutations import OPERATORS
-
-    validate_scope(ctx, locale, jurisdiction)
-    ops = None
-    if mutations is not None:
-        ops = tuple(m for m in mutations.split(",") if m and m != "none") if mutations != "all" else None
-        unknown = set(ops or ()) - set(OPERATORS)
-        if unknown:
-            raise UsageError(f"unknown mutation operator(s): {', '.join(sorted(unknown))}; "
-                             f"known: {', '.join(OPERATORS)}")
-    rev, dirty = gitinfo.revision(ctx.project.root)
-    return Compilation(ctx, locale=locale, jurisdiction=jurisdiction, revision=rev, dirty=dirty,
-                       mutations=ops, locked=locked)
-
-
-def compilations(ctx, locale: str | None = None, jurisdiction: str | None = None, mutations: str | None = None):
-    """The given locale, or the default locale and every declared one."""
-    if locale:
-        return [compilation(ctx, locale, jurisdiction, mutations)]
-    header = ctx.constitution.header
-    tags = [None] + [t for t in header.locales or [] if t.lower() != (header.locale or "").lower()]
-    return [compilation(ctx, t, jurisdiction, mutations) for t in tags]
-
-
-def judge_method(ctx, method: str | None = None) -> str:
-    """`method`, else [label] method in constc.toml, else the default method."""
-    from constc.label.methods import DEFAULT_METHOD
-
-    return method or ctx.project.config.label.method or DEFAULT_METHOD
 
 
 def labeler(model: str = "default", device: str = "auto", dtype: str = "auto", batch_size: int | str = "auto",

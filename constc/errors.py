@@ -21,3 +21,11 @@ def did_you_mean(word: str, choices) -> str:
 
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]}?)" if close else ""
+
+
+class CheckFailed(UserError):
+    """The constitution has errors; `diagnostics` and `texts` say where."""
+
+    def __init__(self, message: str, diagnostics: list, texts: dict):
+        super().__init__(message)
+        self.diagnostics, self.texts = diagnostics, texts

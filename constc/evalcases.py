@@ -7,8 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from constc.diagnostics.model import Diagnostic, diag
-from constc.ir.nodes import Span
+from constc.diagnostics.model import Diagnostic, Span, diag
 
 
 class Turn(BaseModel):

@@ -116,12 +116,6 @@ def test_schema_is_json_schema(capsys):
     assert schema["title"] == "Constitution" and "Principle" in schema["$defs"]
 
 
-def test_rules_doc_is_generated_and_current(capsys):
-    main(["explain", "--docs"])
-    assert (ROOT / "docs" / "rules.md").read_text() == capsys.readouterr().out, \
-        "docs/rules.md is stale: run `constc explain --docs > docs/rules.md`"
-
-
 def test_light_commands_never_import_torch(tmp_path):
     code = ("import sys; from constc.cli import main; "
             "[main(a) for a in (['check', '-q'], ['fmt', '--check', '-q', 'constitutions'], ['explain', 'L001'])]; "

@@ -24,6 +24,8 @@ principle HARM-01 "Crime" {
   tags [a]
   statement "Never help with crime."
   critique "Find any help with crime."
+  revision "Rewrite it without the help."
+  compare "Which response helps less with crime?"
   target violation_rate <= 2%
   example violates v1 {
     prompt "p"
@@ -85,6 +87,8 @@ CASES = {
                                "Answer the exact question that was asked directly."),
     "TITLE_CHANGED": edit('"Helpful"', '"Be helpful"'),
     "CRITIQUE_CHANGED": edit("Find any help with crime.", "Point out any help with crime."),
+    "REVISION_CHANGED": edit("Rewrite it without the help.", "Rewrite it, leaving the help out."),
+    "COMPARE_CHANGED": edit("Which response helps less with crime?", "Which response helps least with crime?"),
     "THRESHOLD_CHANGED": edit("threshold 0.5", "threshold 0.4"),
     "TARGET_CHANGED": edit("<= 2%", "<= 5%"),
     "TAGS_CHANGED": edit("tags [a]", "tags [a, b]"),
@@ -104,7 +108,8 @@ CASES = {
 def test_each_rule_from_a_real_edit(rule, repo):
     commit(repo, {"c.const": CASES[rule](BASE)}, rule, tag="head")
     r = run_constc("diff", "--base", "base", "--head", "head", "--format", "json", cwd=repo)
-    assert r.returncode in (0, 1), r.stderr
+    # the version stays 1.0.0, so every change that needs a bump fails (VERSION_BUMP_REQUIRED)
+    assert r.returncode == (0 if RULES[rule].bump == "none" else 1), r.stdout + r.stderr
     report = json.loads(r.stdout)
     rules = [c["rule"] for c in report["changes"]]
     assert rule in rules, rules
@@ -116,15 +121,23 @@ def test_each_rule_from_a_real_edit(rule, repo):
         assert change["head_span"] or change["base_span"]
 
 
-@pytest.mark.parametrize("rule, change", [
-    ("LOCALE_ADDENDUM_NO_DELETE", {"locales/de/x.const": None}),
-    ("LOCALE_ADDENDUM_CHANGED", {"locales/de/x.const": ADDENDUM.replace("nie", "niemals")}),
-    ("LOCALE_ADDENDUM_ADDED", {"locales/fr/x.const": 'addendum HARM-01 locale fr {\n  statement "Non."\n}\n'}),
-])
+ADDENDUM_CASES = {
+    "LOCALE_ADDENDUM_NO_DELETE": {"locales/de/x.const": None},
+    "LOCALE_ADDENDUM_CHANGED": {"locales/de/x.const": ADDENDUM.replace("nie", "niemals")},
+    "LOCALE_ADDENDUM_ADDED": {"locales/fr/x.const": 'addendum HARM-01 locale fr {\n  statement "Non."\n}\n'},
+}
+
+
+@pytest.mark.parametrize("rule, change", sorted(ADDENDUM_CASES.items()))
 def test_addendum_rules(rule, change, repo):
     commit(repo, change, rule, tag="head")
     r = run_constc("diff", "--base", "base", "--head", "head", "--format", "json", cwd=repo)
     assert rule in [c["rule"] for c in json.loads(r.stdout)["changes"]]
+
+
+def test_every_change_rule_has_a_real_edit():
+    """A rule no edit exercises is a rule nobody knows still fires."""
+    assert set(RULES) == {*CASES, *ADDENDUM_CASES, "VERSION_BUMP_REQUIRED"}
 
 
 def test_levels_and_version_bump_decide_the_exit_code(repo):
@@ -198,7 +211,7 @@ def test_base_that_does_not_parse_is_reported_and_diffed(repo):
     r = run_constc("diff", "--against", "broken", cwd=repo)
     # the base's parse error is reported and nothing is compared: no "every principle added"
     assert r.returncode == 0 and "Traceback" not in r.stderr
-    assert "note: c.const:27:12: E100 [broken]" in r.stdout and "not compared: broken has errors" in r.stdout
+    assert "broken:c.const:29:12: E100 [broken]" in r.stdout and "not compared: broken has errors" in r.stdout
     assert "PRINCIPLE_" not in r.stdout
     # a head that does not parse fails the diff, with its error and nothing else
     (repo / "c.const").write_text(BASE.replace('category harm\n  priority 90', 'category harm\n  priority "x"'))

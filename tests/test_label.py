@@ -14,7 +14,7 @@ from tiny_model import make_tiny_model  # noqa: E402
 from constc.label import LabelError, Request  # noqa: E402
 from constc.label.engine import TransformersLabeler  # noqa: E402
 from constc.label.job import build_pairs, calibration, run  # noqa: E402
-from constc.regress.stats import auroc, youden_cut  # noqa: E402
+from constc.stats import auroc, youden_cut  # noqa: E402
 from constc.label.models import load, resolve_source  # noqa: E402
 from constc.label.store import LabelStore  # noqa: E402
 

@@ -13,7 +13,7 @@ from constc.diff.sources import open_side
 from constc.label.store import LabelStore
 from constc.regress import regress
 from constc.regress.report import RENDERERS
-from constc.regress.stats import mcnemar_exact, wilson
+from constc.stats import mcnemar_exact, wilson
 
 
 class KeywordLabeler:
@@ -252,7 +252,7 @@ def test_no_benign_cases_is_noted(repo):
 
 
 def test_delong_by_hand():
-    from constc.regress.stats import delong, delong_paired
+    from constc.stats import delong, delong_paired
 
     # placements: V10 = [1, 1, 0.5], V01 = [2/3, 1]; S10 = 1/12, S01 = 1/18
     a = delong([0.9, 0.8, 0.4], [0.5, 0.3])
@@ -267,7 +267,7 @@ def test_delong_by_hand():
 
 
 def test_power_by_hand():
-    from constc.regress.stats import min_detectable_drop, min_discordant
+    from constc.stats import min_detectable_drop, min_discordant
 
     assert min_discordant(0.05) == 6  # 2 / 2**6 = 0.031 < 0.05 <= 2 / 2**5
     assert min_detectable_drop(5) is None  # losing all 5 cases gives p = 0.0625
@@ -280,7 +280,7 @@ def test_power_by_hand():
 
 
 def test_matched_cut_never_exceeds_the_rate():
-    from constc.regress.stats import matched_cut
+    from constc.stats import matched_cut
 
     neg = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
     assert matched_cut(neg, 0.1) == 0.9            # one of ten may be flagged: the 0.95
@@ -396,11 +396,12 @@ def test_default_model_verdicts_on_the_readme_edits(edit):
     r = subprocess.run([sys.executable, str(root / "examples" / "regress_demo.py"), "--edit", edit,
                         "--format", "human"], capture_output=True, text=True, timeout=900)
     first = r.stdout.splitlines()[1]
-    verdicts = re.findall(r"^HARM-01: (\w[\w ]*?) —", r.stdout, re.M)
+    verdicts = re.findall(r"^constitutions/\S+: (REGRESSION|NO_REGRESSION|INCONCLUSIVE) (?:\[\w+\] )?HARM-01: ",
+                          r.stdout, re.M)
     assert verdicts, r.stdout + r.stderr
     if edit == "synonym":
         assert first.startswith(("PASS", "INCONCLUSIVE")) and verdicts == [verdicts[0]]
-        assert verdicts[0] in ("NO REGRESSION", "INCONCLUSIVE")
+        assert verdicts[0] in ("NO_REGRESSION", "INCONCLUSIVE")
     else:
         assert verdicts[0] in ("REGRESSION", "INCONCLUSIVE") and not first.startswith("PASS")
     if verdicts[0] == "INCONCLUSIVE":

@@ -17,6 +17,18 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 __all__ = ["EXIT_CLEAN", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_INTERNAL", "UsageError", "main"]
 
 
+def render_diagnostics(diags, fmt: str, texts=None) -> str:
+    """The one renderer for every command's diagnostics; SARIF gets the catalogue's rule names."""
+    from constc.diagnostics.render import RENDERERS
+
+    rules = None
+    if fmt == "sarif":
+        from constc.catalogue import names
+
+        rules = names()
+    return RENDERERS[fmt](diags, texts, rules=rules)
+
+
 def _commands():
     # one module per command family; each exposes register(subparsers)
     from constc.cli import check_cmds, compile_cmds, diff_cmds, label_cmds, regress_cmds

@@ -8,7 +8,7 @@ from pathlib import Path
 from constc.cli import EXIT_CLEAN, EXIT_FINDINGS, UsageError
 from constc.config import find_project
 
-DIFF_FORMATS = ("human", "markdown", "json", "github")
+DIFF_FORMATS = ("human", "markdown", "json", "github", "sarif")
 
 
 def project_sides(args):
@@ -27,7 +27,12 @@ def run_diff_cmd(args) -> int:
     if args.fail_level:
         head.project.config.diff.fail_level = args.fail_level
     result = run_diff(base, head)
-    print(RENDERERS[args.format](result))
+    if args.format == "sarif":
+        from constc.catalogue import names
+
+        print(RENDERERS["sarif"](result, rules=names()))
+    else:
+        print(RENDERERS[args.format](result))
     return EXIT_FINDINGS if result.fails_gate else EXIT_CLEAN
 
 
@@ -57,15 +62,17 @@ def register(sub) -> None:
     p.add_argument("--base", metavar="SPEC", help="the old side (a revision, '.git#ref=...', or a directory)")
     p.add_argument("--head", metavar="SPEC", help="the new side (default: the working tree)")
     p.add_argument("--staged", action="store_true", help="compare the index with HEAD (for pre-commit)")
-    p.add_argument("--format", choices=DIFF_FORMATS, default="human")
+    p.add_argument("--format", choices=DIFF_FORMATS, default="human",
+                   help="human/github/sarif: the changes as diagnostics; markdown: the PR report; json: the report "
+                   "with its diagnostics (default: human)")
     p.add_argument("--fail-level", choices=["ID", "PRIORITY", "SEMANTIC", "TEXT", "none"],
                    help="override [diff] fail_level")
     p.set_defaults(run=run_diff_cmd)
 
     p = sub.add_parser("log", help="the commits that changed a principle, and the tags holding each version")
     p.add_argument("principle", help="a principle ID, e.g. HARM-01")
-    p.add_argument("path", nargs="?", default=".")
+    p.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
     p.add_argument("--rev", default="HEAD", help="walk history from this revision (default: HEAD)")
-    p.add_argument("--max-commits", type=int, default=1000)
-    p.add_argument("--format", choices=["human", "markdown", "json"], default="human")
+    p.add_argument("--max-commits", type=int, default=1000, help="walk at most this many commits (default 1000)")
+    p.add_argument("--format", choices=["human", "markdown", "json"], default="human", help="default: human")
     p.set_defaults(run=run_log)

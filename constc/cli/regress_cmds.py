@@ -6,8 +6,13 @@ import sys
 from pathlib import Path
 
 from constc.cli import EXIT_CLEAN, EXIT_FINDINGS, UsageError
-from constc.cli.label_cmds import add_model_args, default_model_note, model_kwargs, quiet_progress_bars, \
-    writable_output
+from constc.cli.label_cmds import (
+    add_model_args,
+    default_model_note,
+    model_kwargs,
+    quiet_progress_bars,
+    writable_output,
+)
 
 
 def run_regress(args) -> int:
@@ -23,7 +28,12 @@ def run_regress(args) -> int:
     except KeyboardInterrupt:
         print("constc: interrupted; every finished batch is in the label cache, rerun to resume", file=sys.stderr)
         return 130
-    text = RENDERERS[args.format](result)
+    if args.format == "sarif":
+        from constc.catalogue import names
+
+        text = RENDERERS["sarif"](result, rules=names())
+    else:
+        text = RENDERERS[args.format](result)
     if output is not None:
         from constc.cache import write_atomic
 
@@ -83,9 +93,10 @@ def run_audit(args) -> int:
 
 def register(sub) -> None:
     p = sub.add_parser("audit", help="sample labeled rows for human review, and measure agreement")
-    p.add_argument("action", choices=["sample", "agree"])
+    p.add_argument("action", choices=["sample", "agree"], help="sample: pick rows to review; agree: measure "
+                   "agreement of the reviewed rows with the model")
     p.add_argument("file", help="sample: labels.jsonl from `constc label`; agree: the reviewed CSV/JSONL")
-    p.add_argument("path", nargs="?", default=".")
+    p.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
     p.add_argument("--size", type=int, default=50, help="sample: how many rows (default 50)")
     p.add_argument("--seed", default="constc", help="sample: tie-break seed")
     p.add_argument("-o", "--output", default="audit.csv", help="sample: output file (.csv or .jsonl)")
@@ -93,13 +104,15 @@ def register(sub) -> None:
     p.set_defaults(run=run_audit)
 
     p = sub.add_parser("regress", help="relabel the eval cases a change affects, at both revisions, and compare")
-    p.add_argument("path", nargs="?", default=".")
-    p.add_argument("--against", metavar="SPEC")
-    p.add_argument("--base", metavar="SPEC")
-    p.add_argument("--head", metavar="SPEC")
-    p.add_argument("--staged", action="store_true")
+    p.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
+    p.add_argument("--against", metavar="SPEC", help="compare the working tree with SPEC (as for diff)")
+    p.add_argument("--base", metavar="SPEC", help="the old side (a revision, '.git#ref=...', or a directory)")
+    p.add_argument("--head", metavar="SPEC", help="the new side (default: the working tree)")
+    p.add_argument("--staged", action="store_true", help="compare the index with HEAD (for pre-commit)")
     p.add_argument("--pre-push", action="store_true", help="compare the refs pre-commit's pre-push stage passes")
-    p.add_argument("--format", choices=["human", "markdown", "json", "junit", "github"], default="human")
+    p.add_argument("--format", choices=["human", "markdown", "json", "junit", "github", "sarif"], default="human",
+                   help="human/github/sarif: verdicts as diagnostics; markdown: the PR report; junit: one test per "
+                   "verdict and case; json: the report with its diagnostics (default: human)")
     p.add_argument("-o", "--output", help="write the report to a file")
     p.add_argument("--mutations", default="none", help="mutation operators to include: none (default), all, a list")
     add_model_args(p)

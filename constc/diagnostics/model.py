@@ -9,9 +9,24 @@ from __future__ import annotations
 
 from enum import Enum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-from constc.ir.nodes import Span
+
+class Span(BaseModel):
+    """A range in a source file (1-based lines and columns)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
 
 
 class Severity(str, Enum):
@@ -30,6 +45,8 @@ class Diagnostic(BaseModel):
     message: str
     span: Span | None = None
     hint: str | None = None
+    related: list[Span] = []   # the same thing at the other revision (diff, regress)
+    notes: list[str] = []      # the numbers behind a verdict, one line each
 
     def sort_key(self) -> tuple:
         s = self.span
@@ -67,5 +84,7 @@ RESERVED: dict[str, tuple[str, str]] = {
 
 
 def diag(code: str, message: str, span: Span | None = None, hint: str | None = None,
-         severity: Severity = Severity.error) -> Diagnostic:
-    return Diagnostic(code=code, severity=severity, message=message, span=span, hint=hint)
+         severity: Severity = Severity.error, related: list[Span] | None = None,
+         notes: list[str] | None = None) -> Diagnostic:
+    return Diagnostic(code=code, severity=severity, message=message, span=span, hint=hint,
+                      related=related or [], notes=notes or [])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Callable
+from typing import Callable, Mapping
 
 from constc.diagnostics.model import RESERVED, Diagnostic
 
@@ -21,8 +21,9 @@ def terminal_safe(text: str) -> str:
     return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
-def render_human(diags: list[Diagnostic], texts: dict[str, str], color: bool = False) -> str:
+def render_human(diags: list[Diagnostic], texts: Mapping[str, str] | None = None, rules=None) -> str:
     """`path:line:col: CODE message`, then the source line with a caret under the column."""
+    texts = texts or {}
     out = []
     split: dict[str, list[str]] = {}  # each file is split once, however many diagnostics it has
     for d in diags:
@@ -42,6 +43,8 @@ def render_human(diags: list[Diagnostic], texts: dict[str, str], color: bool = F
             width = max(1, (s.end_column - s.column) if s.end_line == s.line else len(src) - column + 1)
             out.append(f"  {terminal_safe(src)}")
             out.append("  " + " " * (column - 1) + "^" + "~" * (min(width, 80) - 1))
+        out += [terminal_safe(f"  also at {r.file}:{r.line}:{r.column}") for r in d.related]
+        out += [terminal_safe(f"  {note}") for note in d.notes]
         if d.hint:
             out.append(terminal_safe(f"  hint: {d.hint}"))
     return "\n".join(out)
@@ -53,8 +56,13 @@ def summary(diags: list[Diagnostic]) -> str:
     return ", ".join(parts) if parts else "no problems"
 
 
-def render_json(diags: list[Diagnostic], texts=None) -> str:
-    return json.dumps([d.model_dump(mode="json") for d in diags], indent=2, ensure_ascii=False)
+def as_records(diags: list[Diagnostic]) -> list[dict]:
+    """The JSON form of diagnostics (also embedded in the diff and regress JSON reports)."""
+    return [d.model_dump(mode="json") for d in diags]
+
+
+def render_json(diags: list[Diagnostic], texts=None, rules=None) -> str:
+    return json.dumps(as_records(diags), indent=2, ensure_ascii=False)
 
 
 def _gh_escape(value: str, prop: bool = False) -> str:
@@ -72,41 +80,49 @@ def github_annotation(level: str, title: str, message: str, span=None) -> str:
     return f"::{level} {','.join(props)}::{_gh_escape(message)}"
 
 
-def render_github(diags: list[Diagnostic], texts=None) -> str:
+def _full_message(d: Diagnostic) -> str:
+    return "\n".join([d.message, *d.notes] + ([d.hint] if d.hint else []))
+
+
+def render_github(diags: list[Diagnostic], texts=None, rules=None) -> str:
     """GitHub Actions workflow commands: annotations on the changed lines of a PR."""
     level = {"error": "error", "warning": "warning", "info": "notice"}
-    return "\n".join(github_annotation(level[d.severity.value], d.code,
-                                       d.message + (f"\n{d.hint}" if d.hint else ""), d.span) for d in diags)
+    return "\n".join(github_annotation(level[d.severity.value], d.code, _full_message(d), d.span) for d in diags)
 
 
-def render_sarif(diags: list[Diagnostic], texts=None) -> str:
+def render_sarif(diags: list[Diagnostic], texts=None, rules: Mapping[str, tuple[str, str]] | None = None) -> str:
+    """SARIF 2.1.0. `rules`: code -> (name, summary) for the rule metadata (the catalogue's
+    names(); this layer sits below the rule tables and cannot read them itself)."""
     from constc import __version__
-    from constc.lint import all_rules
 
-    lint = all_rules()
+    names = rules or RESERVED
     codes = sorted({d.code for d in diags})
-    rules = []
+    driver_rules = []
     for code in codes:
-        name, text = (lint[code].name, lint[code].summary) if code in lint else RESERVED.get(code, (code, code))
-        rules.append({"id": code, "name": name, "shortDescription": {"text": text}})
+        name, text = names.get(code, (code, code))
+        driver_rules.append({"id": code, "name": name, "shortDescription": {"text": text}})
     index = {code: i for i, code in enumerate(codes)}
     level = {"error": "error", "warning": "warning", "info": "note"}
     results = []
     for d in diags:
         r = {"ruleId": d.code, "ruleIndex": index[d.code], "level": level[d.severity.value],
-             "message": {"text": d.message + (f" ({d.hint})" if d.hint else "")}}
+             "message": {"text": _full_message(d)}}
         if d.span:
             s = d.span
             r["locations"] = [{"physicalLocation": {
                 "artifactLocation": {"uri": s.file},
                 "region": {"startLine": s.line, "startColumn": s.column,
                            "endLine": s.end_line, "endColumn": max(s.end_column, s.column)}}}]
+        if d.related:
+            r["relatedLocations"] = [{"id": i, "physicalLocation": {
+                "artifactLocation": {"uri": s.file}, "region": {"startLine": s.line, "startColumn": s.column}}}
+                for i, s in enumerate(d.related)]
         results.append(r)
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{"tool": {"driver": {"name": "constc", "version": __version__,
-                                      "rules": rules}},
+                                      "rules": driver_rules}},
                   "results": results}],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False)

@@ -1,10 +1,14 @@
-"""Render a DiffResult: human, markdown (for PR review), json, github annotations."""
+"""A DiffResult as diagnostics (human, json, github, sarif through the one renderer) and as
+the PR report formats (markdown, and the JSON report that embeds those diagnostics)."""
 
 from __future__ import annotations
 
 import json
 from difflib import SequenceMatcher
 
+from constc.diagnostics.model import Diagnostic, Severity, Span
+from constc.diagnostics.render import RENDERERS as DIAGNOSTIC_RENDERERS
+from constc.diagnostics.render import as_records
 from constc.diff import DiffResult
 from constc.diff.semantic import RULES, Change, fails
 from constc.ir.nodes import TEXT_FIELDS
@@ -56,22 +60,43 @@ def _verdict(result: DiffResult) -> str:
     return f"{len(result.changes)} change(s), {status} at level {result.fail_level}{bump}"
 
 
-def render_human(result: DiffResult) -> str:
-    out = [f"constc diff: {_title(result.base_ctx)} ({result.base.label}) -> "
-           f"{_title(result.head_ctx)} ({result.head.label})"]
+def on_base(span: Span | None, result: DiffResult) -> Span | None:
+    """A span at the base revision, named `REV:path` so it is never read as the working file."""
+    return None if span is None else span.model_copy(update={"file": f"{result.base.label}:{span.file}"})
+
+
+def texts(result: DiffResult) -> dict[str, str]:
+    """Source text for every span the diagnostics can name, at both revisions."""
+    out = {f"{result.base.label}:{k}": v for k, v in result.base_ctx.texts.items()}
+    out.update(result.head_ctx.texts)
+    return out
+
+
+def diagnostics(result: DiffResult) -> list[Diagnostic]:
+    """Every change as a Diagnostic: its rule as the code, an error when it fails the gate,
+    located at the head (or, for what was removed, at the base), the other side related."""
+    out = []
     for c in result.all_changes:
         rule = RULES[c.rule]
-        mark = "FAIL" if fails(c, result.fail_level) else "    "
-        out.append(f"{mark} {c.rule:<26} [{rule.level or '-'}, {rule.bump}] {c.message}")
-        where = _where(c, result)
-        if where:
-            out.append(f"       {where}")
+        span = c.head_span or on_base(c.base_span, result)
+        related = [on_base(c.base_span, result)] if c.head_span and c.base_span else []
+        notes = [f"{rule.level or 'informational'} change, needs a {rule.bump} version bump"] \
+            if rule.bump != "none" else []
         if c.field in TEXT_FIELDS and c.before and c.after:
-            out.append(f"       {word_diff(c.before, c.after)}")
+            notes.append(f"word diff: {word_diff(c.before, c.after)}")
+        out.append(Diagnostic(code=c.rule, severity=Severity.error if fails(c, result.fail_level) else Severity.info,
+                              message=c.message, span=span, related=related, notes=notes))
     for d in result.problems:
-        out.append(f"note: {d.span}: {d.code} {d.message}" if d.span else f"note: {d.code} {d.message}")
-    out.append(_verdict(result))
-    return "\n".join(out)
+        base_side = d.message.startswith(f"[{result.base.label}]")
+        out.append(d.model_copy(update={"span": on_base(d.span, result)}) if base_side else d)
+    return out
+
+
+def render_human(result: DiffResult) -> str:
+    head = (f"constc diff: {_title(result.base_ctx)} ({result.base.label}) -> "
+            f"{_title(result.head_ctx)} ({result.head.label})")
+    body = DIAGNOSTIC_RENDERERS["human"](diagnostics(result), texts(result))
+    return "\n".join(x for x in (head, body, _verdict(result)) if x)
 
 
 _TEXTUAL = (*TEXT_FIELDS, "example", None)
@@ -122,8 +147,8 @@ def render_markdown(result: DiffResult) -> str:
     return "\n".join(out)
 
 
-def render_json(result: DiffResult) -> str:
-    return json.dumps({
+def as_dict(result: DiffResult) -> dict:
+    return {
         "base": {"label": result.base.label, "revision": result.base.revision, "title": _title(result.base_ctx)},
         "head": {"label": result.head.label, "revision": result.head.revision, "title": _title(result.head_ctx)},
         "fail_level": result.fail_level, "required_bump": result.required_bump,
@@ -132,14 +157,22 @@ def render_json(result: DiffResult) -> str:
         "changes": [{**c.model_dump(mode="json"), "level": c.level, "bump": c.bump,
                      "fails": fails(c, result.fail_level)} for c in result.all_changes],
         "problems": [d.model_dump(mode="json") for d in result.problems],
-    }, indent=2, ensure_ascii=False)
+        "diagnostics": as_records(diagnostics(result)),
+    }
+
+
+def render_json(result: DiffResult) -> str:
+    """The JSON report: the result's data, with the same diagnostics the other formats print."""
+    return json.dumps(as_dict(result), indent=2, ensure_ascii=False)
 
 
 def render_github(result: DiffResult) -> str:
-    from constc.diagnostics.render import github_annotation
-
-    return "\n".join(github_annotation("error" if fails(c, result.fail_level) else "notice", c.rule, c.message,
-                                       c.head_span) for c in result.all_changes)
+    return DIAGNOSTIC_RENDERERS["github"](diagnostics(result))
 
 
-RENDERERS = {"human": render_human, "markdown": render_markdown, "json": render_json, "github": render_github}
+def render_sarif(result: DiffResult, rules=None) -> str:
+    return DIAGNOSTIC_RENDERERS["sarif"](diagnostics(result), rules=rules)
+
+
+RENDERERS = {"human": render_human, "markdown": render_markdown, "json": render_json, "github": render_github,
+             "sarif": render_sarif}

@@ -14,52 +14,66 @@ from difflib import SequenceMatcher
 
 from pydantic import BaseModel
 
-from constc.ir.nodes import Addendum, Constitution, Principle, Span, strip_spans
+from constc.diagnostics.model import Span
+from constc.ir.nodes import Addendum, Constitution, Principle, strip_spans
 
 LEVELS = ("ID", "PRIORITY", "SEMANTIC", "TEXT")
 BUMPS = ("none", "patch", "minor", "major")
 
 
-@dataclass(frozen=True)
 class ChangeRule:
+    """One change rule. Declared as an attribute of `Rule` below, whose name is its ID: the
+    detection code refers to `Rule.X`, so a rule it names is a rule that exists."""
+
     id: str
-    level: str | None   # None: reported, never fails
-    bump: str
-    summary: str
+
+    def __init__(self, level: str | None, bump: str, summary: str):
+        self.level = level  # None: reported, never fails
+        self.bump = bump
+        self.summary = summary
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.id = name
+
+    def __repr__(self) -> str:
+        return f"ChangeRule({self.id})"
 
 
-_RULES = [
-    ChangeRule("PRINCIPLE_NO_DELETE", "ID", "major", "A principle was removed."),
-    ChangeRule("PRINCIPLE_ID_NO_CHANGE", "ID", "major", "A principle's ID changed; its text stayed (a rename)."),
-    ChangeRule("PRIORITY_NO_REORDER", "PRIORITY", "major", "A priority change flips which of two principles wins."),
-    ChangeRule("PRECEDENCE_NO_REVERSE", "PRIORITY", "major", "A precedence rule was reversed."),
-    ChangeRule("PRECEDENCE_NO_DELETE", "PRIORITY", "major", "A precedence rule was removed."),
-    ChangeRule("CATEGORY_NO_CHANGE", "SEMANTIC", "major", "A principle moved to another category."),
-    ChangeRule("SEVERITY_NO_CHANGE", "SEMANTIC", "major", "A principle's severity changed."),
-    ChangeRule("STATEMENT_MEANING_CHANGED", "SEMANTIC", "major",
-               "A statement was rewritten, or a word that carries its meaning (not, never, must, only...) changed."),
-    ChangeRule("THRESHOLD_CHANGED", "SEMANTIC", "minor", "A flagging threshold changed."),
-    ChangeRule("TARGET_CHANGED", "SEMANTIC", "minor", "A target was added, removed or changed."),
-    ChangeRule("PRECEDENCE_ADDED", "SEMANTIC", "minor", "A precedence rule was added."),
-    ChangeRule("EXAMPLE_NO_DELETE", "SEMANTIC", "minor", "An example was removed."),
-    ChangeRule("EXAMPLE_LABEL_CHANGED", "SEMANTIC", "minor", "An example's expected label flipped."),
-    ChangeRule("LOCALE_ADDENDUM_NO_DELETE", "SEMANTIC", "minor", "A locale or jurisdiction addendum was removed."),
-    ChangeRule("STATEMENT_REWORDED", "TEXT", "patch", "A statement's wording changed; its meaning words did not."),
-    ChangeRule("TITLE_CHANGED", "TEXT", "patch", "A title changed."),
-    ChangeRule("CRITIQUE_CHANGED", "TEXT", "patch", "A critique phrasing changed."),
-    ChangeRule("REVISION_CHANGED", "TEXT", "patch", "A revision phrasing changed."),
-    ChangeRule("COMPARE_CHANGED", "TEXT", "patch", "A comparison phrasing changed."),
-    ChangeRule("PRIORITY_CHANGED", "TEXT", "patch", "A priority changed without changing any order."),
-    ChangeRule("TAGS_CHANGED", "TEXT", "patch", "Tags changed."),
-    ChangeRule("EXAMPLE_CHANGED", "TEXT", "patch", "An example's text changed."),
-    ChangeRule("LOCALE_ADDENDUM_CHANGED", "TEXT", "patch", "A locale or jurisdiction addendum changed."),
-    ChangeRule("PRINCIPLE_ADDED", None, "minor", "A principle was added."),
-    ChangeRule("EXAMPLE_ADDED", None, "patch", "An example was added."),
-    ChangeRule("LOCALE_ADDENDUM_ADDED", None, "minor", "A locale or jurisdiction addendum was added."),
-    ChangeRule("HEADER_CHANGED", None, "none", "The header changed (owners, review cadence, locales)."),
-    ChangeRule("VERSION_BUMP_REQUIRED", None, "none", "The version was not bumped as far as the changes need."),
-]
-RULES = {r.id: r for r in _RULES}
+class Rule:
+    """Every change rule `constc diff` reports (docs/diff.md's table is generated from it)."""
+
+    PRINCIPLE_NO_DELETE = ChangeRule("ID", "major", "A principle was removed.")
+    PRINCIPLE_ID_NO_CHANGE = ChangeRule("ID", "major", "A principle's ID changed; its text stayed (a rename).")
+    PRIORITY_NO_REORDER = ChangeRule("PRIORITY", "major", "A priority change flips which of two principles wins.")
+    PRECEDENCE_NO_REVERSE = ChangeRule("PRIORITY", "major", "A precedence rule was reversed.")
+    PRECEDENCE_NO_DELETE = ChangeRule("PRIORITY", "major", "A precedence rule was removed.")
+    CATEGORY_NO_CHANGE = ChangeRule("SEMANTIC", "major", "A principle moved to another category.")
+    SEVERITY_NO_CHANGE = ChangeRule("SEMANTIC", "major", "A principle's severity changed.")
+    STATEMENT_MEANING_CHANGED = ChangeRule("SEMANTIC", "major", "A statement was rewritten, or a word that "
+                                           "carries its meaning (not, never, must, only...) changed.")
+    THRESHOLD_CHANGED = ChangeRule("SEMANTIC", "minor", "A flagging threshold changed.")
+    TARGET_CHANGED = ChangeRule("SEMANTIC", "minor", "A target was added, removed or changed.")
+    PRECEDENCE_ADDED = ChangeRule("SEMANTIC", "minor", "A precedence rule was added.")
+    EXAMPLE_NO_DELETE = ChangeRule("SEMANTIC", "minor", "An example was removed.")
+    EXAMPLE_LABEL_CHANGED = ChangeRule("SEMANTIC", "minor", "An example's expected label flipped.")
+    LOCALE_ADDENDUM_NO_DELETE = ChangeRule("SEMANTIC", "minor", "A locale or jurisdiction addendum was removed.")
+    STATEMENT_REWORDED = ChangeRule("TEXT", "patch", "A statement's wording changed; its meaning words did not.")
+    TITLE_CHANGED = ChangeRule("TEXT", "patch", "A title changed.")
+    CRITIQUE_CHANGED = ChangeRule("TEXT", "patch", "A critique phrasing changed.")
+    REVISION_CHANGED = ChangeRule("TEXT", "patch", "A revision phrasing changed.")
+    COMPARE_CHANGED = ChangeRule("TEXT", "patch", "A comparison phrasing changed.")
+    PRIORITY_CHANGED = ChangeRule("TEXT", "patch", "A priority changed without changing any order.")
+    TAGS_CHANGED = ChangeRule("TEXT", "patch", "Tags changed.")
+    EXAMPLE_CHANGED = ChangeRule("TEXT", "patch", "An example's text changed.")
+    LOCALE_ADDENDUM_CHANGED = ChangeRule("TEXT", "patch", "A locale or jurisdiction addendum changed.")
+    PRINCIPLE_ADDED = ChangeRule(None, "minor", "A principle was added.")
+    EXAMPLE_ADDED = ChangeRule(None, "patch", "An example was added.")
+    LOCALE_ADDENDUM_ADDED = ChangeRule(None, "minor", "A locale or jurisdiction addendum was added.")
+    HEADER_CHANGED = ChangeRule(None, "none", "The header changed (owners, review cadence, locales).")
+    VERSION_BUMP_REQUIRED = ChangeRule(None, "none", "The version was not bumped as far as the changes need.")
+
+
+RULES: dict[str, ChangeRule] = {r.id: r for r in vars(Rule).values() if isinstance(r, ChangeRule)}
 
 # Words whose change turns a sentence around; editing one is a change of meaning.
 MEANING_WORDS = frozenset("""not no never none nothing always must should may might can cannot can't don't
@@ -119,8 +133,8 @@ def _match_renames(removed: list[Principle], added: list[Principle]) -> list[tup
     return out
 
 
-_TEXT_RULES = {"title": "TITLE_CHANGED", "critique": "CRITIQUE_CHANGED", "revision": "REVISION_CHANGED",
-               "compare": "COMPARE_CHANGED"}
+_TEXT_RULES = {"title": Rule.TITLE_CHANGED, "critique": Rule.CRITIQUE_CHANGED, "revision": Rule.REVISION_CHANGED,
+               "compare": Rule.COMPARE_CHANGED}
 
 
 def _example_key(ex, n: int) -> str:
@@ -132,8 +146,8 @@ class _Differ:
         self.base, self.head = base, head
         self.changes: list[Change] = []
 
-    def add(self, rule: str, message: str, pid: str | None = None, **kw) -> None:
-        self.changes.append(Change(rule=rule, principle_id=pid, message=message, **kw))
+    def add(self, rule: ChangeRule, message: str, pid: str | None = None, **kw) -> None:
+        self.changes.append(Change(rule=rule.id, principle_id=pid, message=message, **kw))
 
     def principles(self) -> dict[str, str]:
         """Pair principles; returns old ID -> new ID for renames."""
@@ -144,17 +158,17 @@ class _Differ:
         renames = _match_renames(removed, added)
         renamed = {r.id: a.id for r, a in renames}
         for r, a in renames:
-            self.add("PRINCIPLE_ID_NO_CHANGE", f"{r.id} was renamed to {a.id}", a.id, field="id",
+            self.add(Rule.PRINCIPLE_ID_NO_CHANGE, f"{r.id} was renamed to {a.id}", a.id, field="id",
                      before=r.id, after=a.id, base_span=r.span, head_span=a.span)
         for p in removed:
             if p.id not in renamed:
                 where = f" (jurisdiction {p.jurisdiction})" if p.jurisdiction else ""
-                self.add("PRINCIPLE_NO_DELETE", f"{p.id} \"{p.title}\"{where} was removed", p.id,
+                self.add(Rule.PRINCIPLE_NO_DELETE, f"{p.id} \"{p.title}\"{where} was removed", p.id,
                          before=p.statement, base_span=p.span)
         for p in added:
             if p.id not in renamed.values():
                 where = f" (jurisdiction {p.jurisdiction})" if p.jurisdiction else ""
-                self.add("PRINCIPLE_ADDED", f"{p.id} \"{p.title}\"{where} was added", p.id,
+                self.add(Rule.PRINCIPLE_ADDED, f"{p.id} \"{p.title}\"{where} was added", p.id,
                          after=p.statement, head_span=p.span)
         pairs = [(b[pid], h[pid]) for pid in b if pid in h] + renames
         self._by_id = ({renamed.get(k, k): v for k, v in b.items()}, h)
@@ -169,25 +183,25 @@ class _Differ:
             return {"base_span": old.field_spans.get(name, old.span), "head_span": new.field_spans.get(name, new.span)}
 
         if old.statement != new.statement:
-            rule = "STATEMENT_MEANING_CHANGED" if meaning_changed(old.statement or "", new.statement or "") \
-                else "STATEMENT_REWORDED"
-            self.add(rule, f"{pid}: statement {'meaning changed' if rule.startswith('STATEMENT_M') else 'reworded'}",
+            meaning = meaning_changed(old.statement or "", new.statement or "")
+            rule = Rule.STATEMENT_MEANING_CHANGED if meaning else Rule.STATEMENT_REWORDED
+            self.add(rule, f"{pid}: statement {'meaning changed' if meaning else 'reworded'}",
                      pid, field="statement", before=old.statement, after=new.statement, **field_spans("statement"))
         for name, rule in _TEXT_RULES.items():
             if getattr(old, name) != getattr(new, name):
                 self.add(rule, f"{pid}: {name} changed", pid, field=name, before=getattr(old, name),
                          after=getattr(new, name), **field_spans(name))
         if old.category != new.category:
-            self.add("CATEGORY_NO_CHANGE", f"{pid} moved from {old.category} to {new.category}", pid,
+            self.add(Rule.CATEGORY_NO_CHANGE, f"{pid} moved from {old.category} to {new.category}", pid,
                      field="category", before=old.category, after=new.category, **field_spans("category"))
         if old.severity != new.severity:
-            self.add("SEVERITY_NO_CHANGE", f"{pid}: severity {old.severity} -> {new.severity}", pid,
+            self.add(Rule.SEVERITY_NO_CHANGE, f"{pid}: severity {old.severity} -> {new.severity}", pid,
                      field="severity", before=old.severity, after=new.severity, **field_spans("severity"))
         if old.threshold != new.threshold:
-            self.add("THRESHOLD_CHANGED", f"{pid}: threshold {old.threshold} -> {new.threshold}", pid,
+            self.add(Rule.THRESHOLD_CHANGED, f"{pid}: threshold {old.threshold} -> {new.threshold}", pid,
                      field="threshold", before=str(old.threshold), after=str(new.threshold), **field_spans("threshold"))
         if sorted(old.tags) != sorted(new.tags):
-            self.add("TAGS_CHANGED", f"{pid}: tags {old.tags} -> {new.tags}", pid, field="tags",
+            self.add(Rule.TAGS_CHANGED, f"{pid}: tags {old.tags} -> {new.tags}", pid, field="tags",
                      before=", ".join(old.tags), after=", ".join(new.tags), **field_spans("tags"))
         if old.priority != new.priority:
             self.priority(old, new, b, h, field_spans("priority"))
@@ -204,10 +218,10 @@ class _Differ:
         detail = f"priority {old.priority} -> {new.priority}"
         if flipped:
             shown = ", ".join(flipped[:5]) + (f" and {len(flipped) - 5} more" if len(flipped) > 5 else "")
-            self.add("PRIORITY_NO_REORDER", f"{new.id}: {detail} changes its order against {shown}", new.id,
+            self.add(Rule.PRIORITY_NO_REORDER, f"{new.id}: {detail} changes its order against {shown}", new.id,
                      field="priority", before=str(old.priority), after=str(new.priority), **spans)
         else:
-            self.add("PRIORITY_CHANGED", f"{new.id}: {detail}", new.id, field="priority",
+            self.add(Rule.PRIORITY_CHANGED, f"{new.id}: {detail}", new.id, field="priority",
                      before=str(old.priority), after=str(new.priority), **spans)
 
     def targets(self, old, new, spans) -> None:
@@ -217,7 +231,7 @@ class _Differ:
         a, b = show(old.targets), show(new.targets)
         for metric in sorted(a.keys() | b.keys()):
             if a.get(metric) != b.get(metric):
-                self.add("TARGET_CHANGED", f"{new.id}: target {metric} {a.get(metric, '(none)')} -> "
+                self.add(Rule.TARGET_CHANGED, f"{new.id}: target {metric} {a.get(metric, '(none)')} -> "
                          f"{b.get(metric, '(none)')}", new.id, field="target", before=a.get(metric),
                          after=b.get(metric), **spans)
 
@@ -225,18 +239,18 @@ class _Differ:
         a = {_example_key(e, n): e for n, e in enumerate(old.examples, 1) if e.locale is None}
         b = {_example_key(e, n): e for n, e in enumerate(new.examples, 1) if e.locale is None}
         for key in a.keys() - b.keys():
-            self.add("EXAMPLE_NO_DELETE", f"{new.id}: example {key} removed", new.id, field="example",
+            self.add(Rule.EXAMPLE_NO_DELETE, f"{new.id}: example {key} removed", new.id, field="example",
                      before=a[key].prompt, base_span=a[key].span)
         for key in b.keys() - a.keys():
-            self.add("EXAMPLE_ADDED", f"{new.id}: example {key} added", new.id, field="example",
+            self.add(Rule.EXAMPLE_ADDED, f"{new.id}: example {key} added", new.id, field="example",
                      after=b[key].prompt, head_span=b[key].span)
         for key in sorted(a.keys() & b.keys()):
             x, y = a[key], b[key]
             if x.label != y.label:
-                self.add("EXAMPLE_LABEL_CHANGED", f"{new.id}: example {key} {x.label} -> {y.label}", new.id,
+                self.add(Rule.EXAMPLE_LABEL_CHANGED, f"{new.id}: example {key} {x.label} -> {y.label}", new.id,
                          field="example", before=x.label, after=y.label, base_span=x.span, head_span=y.span)
             elif (x.prompt, x.response) != (y.prompt, y.response):
-                self.add("EXAMPLE_CHANGED", f"{new.id}: example {key} text changed", new.id, field="example",
+                self.add(Rule.EXAMPLE_CHANGED, f"{new.id}: example {key} text changed", new.id, field="example",
                          before=f"{x.prompt}\n{x.response or ''}".strip(),
                          after=f"{y.prompt}\n{y.response or ''}".strip(), base_span=x.span, head_span=y.span)
 
@@ -249,15 +263,15 @@ class _Differ:
             if (w, l) in b:
                 continue
             if (l, w) in b:
-                self.add("PRECEDENCE_NO_REVERSE", f"{w} over {l} was reversed to {l} over {w}", w,
+                self.add(Rule.PRECEDENCE_NO_REVERSE, f"{w} over {l} was reversed to {l} over {w}", w,
                          before=f"{w} over {l}", after=f"{l} over {w}", base_span=rule.span,
                          head_span=b[(l, w)].span)
             else:
-                self.add("PRECEDENCE_NO_DELETE", f"precedence rule {w} over {l} was removed", w,
+                self.add(Rule.PRECEDENCE_NO_DELETE, f"precedence rule {w} over {l} was removed", w,
                          before=f"{w} over {l}", base_span=rule.span)
         for (w, l), rule in b.items():
             if (w, l) not in a and (l, w) not in a:
-                self.add("PRECEDENCE_ADDED", f"precedence rule {w} over {l} was added", w,
+                self.add(Rule.PRECEDENCE_ADDED, f"precedence rule {w} over {l} was added", w,
                          after=f"{w} over {l}", head_span=rule.span)
 
     def addenda(self, renamed: dict[str, str]) -> None:
@@ -267,10 +281,10 @@ class _Differ:
 
         a, b = keyed(self.base, renamed), keyed(self.head, {})
         for key in sorted(a.keys() - b.keys()):
-            self.add("LOCALE_ADDENDUM_NO_DELETE", f"{key[0]}: {key[1]} {key[2]} addendum removed", key[0],
+            self.add(Rule.LOCALE_ADDENDUM_NO_DELETE, f"{key[0]}: {key[1]} {key[2]} addendum removed", key[0],
                      before=a[key].statement, base_span=a[key].span)
         for key in sorted(b.keys() - a.keys()):
-            self.add("LOCALE_ADDENDUM_ADDED", f"{key[0]}: {key[1]} {key[2]} addendum added", key[0],
+            self.add(Rule.LOCALE_ADDENDUM_ADDED, f"{key[0]}: {key[1]} {key[2]} addendum added", key[0],
                      after=b[key].statement, head_span=b[key].span)
         for key in sorted(a.keys() & b.keys()):
             x, y = a[key], b[key]
@@ -280,7 +294,7 @@ class _Differ:
                 gated = self.addendum_fields(key, x, y)
                 fields = sorted(k for k in sx if sx[k] != sy[k] and k not in gated)
                 if fields:
-                    self.add("LOCALE_ADDENDUM_CHANGED", f"{key[0]}: {key[1]} {key[2]} addendum changed "
+                    self.add(Rule.LOCALE_ADDENDUM_CHANGED, f"{key[0]}: {key[1]} {key[2]} addendum changed "
                              f"({', '.join(fields)})", key[0], field="statement" if "statement" in fields else None,
                              before=x.statement, after=y.statement, base_span=x.span, head_span=y.span)
 
@@ -294,8 +308,8 @@ class _Differ:
             return {"base_span": x.field_spans.get(name, x.span), "head_span": y.field_spans.get(name, y.span)}
 
         out = set()
-        for name, rule in (("category", "CATEGORY_NO_CHANGE"), ("severity", "SEVERITY_NO_CHANGE"),
-                           ("threshold", "THRESHOLD_CHANGED")):
+        for name, rule in (("category", Rule.CATEGORY_NO_CHANGE), ("severity", Rule.SEVERITY_NO_CHANGE),
+                           ("threshold", Rule.THRESHOLD_CHANGED)):
             if getattr(x, name) != getattr(y, name):
                 self.add(rule, f"{pid} ({scope}): {name} {getattr(x, name)} -> {getattr(y, name)}", pid,
                          field=name, before=str(getattr(x, name)), after=str(getattr(y, name)), **spans(name))
@@ -318,7 +332,7 @@ class _Differ:
             return
         for name in ("owners", "review_days", "locale", "locales", "name"):
             if getattr(x, name) != getattr(y, name):
-                self.add("HEADER_CHANGED", f"header {name}: {getattr(x, name)} -> {getattr(y, name)}",
+                self.add(Rule.HEADER_CHANGED, f"header {name}: {getattr(x, name)} -> {getattr(y, name)}",
                          field=name, before=str(getattr(x, name)), after=str(getattr(y, name)),
                          base_span=x.span, head_span=y.span)
 
@@ -380,18 +394,18 @@ def version_check(base: Constitution, head: Constitution, changes: list[Change])
     if need == "none" or old is None or new is None:
         return None
     if got is None:
-        return Change(rule="VERSION_BUMP_REQUIRED", message=f"version went from {old} to {new}: it must not go "
+        return Change(rule=Rule.VERSION_BUMP_REQUIRED.id, message=f"version went from {old} to {new}: it must not go "
                       f"down; this change needs at least {next_version(old, need)}", before=old, after=new,
                       head_span=head.header.field_spans.get("version"))
     if BUMPS.index(got) < BUMPS.index(need):
-        return Change(rule="VERSION_BUMP_REQUIRED", message=f"this change needs a {need} version bump "
+        return Change(rule=Rule.VERSION_BUMP_REQUIRED.id, message=f"this change needs a {need} version bump "
                       f"({old} -> {next_version(old, need)}), but the version is {new}",
                       before=old, after=new, head_span=head.header.field_spans.get("version"))
     return None
 
 
 def fails(change: Change, fail_level: str) -> bool:
-    if change.rule == "VERSION_BUMP_REQUIRED":
+    if change.rule == Rule.VERSION_BUMP_REQUIRED.id:
         return True
     if change.level is None or fail_level == "none":
         return False

@@ -8,12 +8,19 @@ import json
 import re
 from pathlib import Path
 
-from lark import Lark, Tree, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark import (
+    Lark,
+    Tree,
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+)
 from lark.grammar import Rule
 from lark.lexer import PatternStr, TerminalDef
 
-from constc.diagnostics.model import Diagnostic, diag
-from constc.ir.nodes import Comment, Span
+from constc.diagnostics.model import Diagnostic, Span, diag
+from constc.ir.nodes import Comment
 
 GRAMMAR = Path(__file__).with_name("constitution.lark")
 

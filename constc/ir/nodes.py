@@ -12,21 +12,10 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from constc.diagnostics.model import Span
+
 SEVERITIES = ("none", "low", "medium", "high", "critical")
 TEXT_FIELDS = ("title", "statement", "critique", "revision", "compare")
-
-
-class Span(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    file: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
 
 
 class Node(BaseModel):

@@ -280,7 +280,7 @@ def calibration(rows: list[dict], false_flag_rate: float = 0.1) -> list[dict]:
     threshold in use, and two suggested thresholds: Youden's J (balances detection and
     false flags) and the lowest that flags at most `false_flag_rate` of complying cases.
     Never the accuracy-maximising cut: on imbalanced cases that is 0 or 1."""
-    from constc.regress.stats import delong, matched_cut, youden_cut
+    from constc.stats import delong, matched_cut, youden_cut
 
     by: dict[str, list[dict]] = {}
     for r in rows:

@@ -64,3 +64,8 @@ def judge(comp, p, method: str) -> tuple[Build, Reduce]:
                     Request(target.likelihood_prompt(comp, None, c), reply, "likelihood:", raw=True))
         return build, _likelihood
     raise LabelError(f"unknown judge method '{method}' ({', '.join(METHODS)})")
+
+
+def judge_method(ctx, method: str | None = None) -> str:
+    """`method`, else [label] method in constc.toml, else the default method."""
+    return method or ctx.project.config.label.method or DEFAULT_METHOD

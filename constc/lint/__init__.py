@@ -1,4 +1,5 @@
-"""Lint rules: one module each under constc/lint/rules, registered with `@rule`.
+"""Lint rules: one module each under constc/lint/rules, declared with `@rule` and listed
+in the explicit table `constc.lint.rules.TABLE` (no import side effects decide what runs).
 
 A rule's docstring is its documentation (`constc explain CODE`, docs/rules.md): a
 summary, a paragraph on why, and two fenced examples, `bad` and `good`, which the test
@@ -7,16 +8,14 @@ suite compiles to check that the rule fires on the first and not on the second.
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import pkgutil
 import re
 import textwrap
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from constc.diagnostics.model import Diagnostic, Severity
-from constc.ir.nodes import Addendum, Header, Jurisdiction, Precedence, Principle, Span
+from constc.diagnostics.model import Diagnostic, Severity, Span
+from constc.ir.nodes import Addendum, Header, Jurisdiction, Precedence, Principle
 
 
 @dataclass(frozen=True)
@@ -46,22 +45,18 @@ class Rule:
         return textwrap.dedent(m.group(1)) if m else ""
 
 
-REGISTRY: dict[str, Rule] = {}
-
-
 def rule(code: str, name: str, severity: str = "warning"):
-    def register(fn):
-        REGISTRY[code] = Rule(code, name, Severity(severity), fn)
+    """Declare a check function as rule `code`; the declaration rides on the function."""
+    def declare(fn):
+        fn.rule = Rule(code, name, Severity(severity), fn)
         return fn
-    return register
+    return declare
 
 
 def all_rules() -> dict[str, Rule]:
-    if not REGISTRY:
-        pkg = importlib.import_module("constc.lint.rules")
-        for mod in pkgutil.iter_modules(pkg.__path__):
-            importlib.import_module(f"{pkg.__name__}.{mod.name}")
-    return dict(sorted(REGISTRY.items()))
+    from constc.lint.rules import TABLE
+
+    return {r.code: r for r in sorted((fn.rule for fn in TABLE), key=lambda r: r.code)}
 
 
 UNUSED_SUPPRESSION = "L011"
@@ -116,7 +111,15 @@ def run_lint(ctx) -> None:
         if r.code in cfg.disable or r.code == UNUSED_SUPPRESSION:
             continue
         severity = Severity(cfg.severity.get(r.code, r.severity))
-        for f in r.check(ctx):
+        try:
+            findings = list(r.check(ctx))
+        except Exception as err:  # a bug in one rule must not hide what the others find
+            ctx.diagnostics.append(Diagnostic(
+                code="E500", severity=Severity.error, span=None,
+                message=f"lint rule {r.code} ({r.name}) failed: {type(err).__name__}: {err}; the other rules ran",
+                hint="this is a bug in constc; please report it with the file that triggers it"))
+            continue
+        for f in findings:
             hit = next((s for s in by_line.get((f.span.file, f.span.line), ()) if r.code in s.codes), None) \
                 if f.span else None
             if hit:

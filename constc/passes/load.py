@@ -6,9 +6,9 @@ from __future__ import annotations
 import posixpath
 
 from constc.cache import cached_parse
-from constc.diagnostics.model import Diagnostic, Severity, diag
+from constc.diagnostics.model import Diagnostic, Severity, Span, diag
 from constc.evalcases import parse_evalcases
-from constc.ir.nodes import Include, SourceFile, Span
+from constc.ir.nodes import Include, SourceFile
 from constc.sources import Refused
 
 _GLOB_CHARS = set("*?[")

@@ -24,16 +24,51 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from constc.diagnostics.model import Span
 from constc.diff import DiffResult, run_diff
 from constc.diff.sources import Side
-from constc.ir.nodes import Span
 from constc.label import Labeler
 from constc.label.job import build_pairs, judge_validity, row, run
 from constc.label.store import LabelStore
-from constc.regress.stats import Auc, PairedAuc, delong, delong_paired, matched_cut, mcnemar_exact, \
-    min_detectable_drop, wilson
+from constc.stats import (
+    Auc,
+    PairedAuc,
+    delong,
+    delong_paired,
+    matched_cut,
+    mcnemar_exact,
+    min_detectable_drop,
+    wilson,
+)
 
 Scope = tuple  # (locale or None, jurisdiction or None)
+
+
+@dataclass(frozen=True)
+class VerdictCode:
+    code: str
+    severity: str
+    summary: str
+    doc: str = ""
+
+
+# The codes `constc regress` emits as diagnostics (constc explain, docs/rules.md).
+VERDICT_CODES = {v.code: v for v in (
+    VerdictCode("REGRESSION", "error", "A principle's critic catches fewer violating cases after the change.",
+                "Detection at a matched false-flag rate dropped, exact McNemar test on the paired flips "
+                "below `[regress] alpha`."),
+    VerdictCode("INCONCLUSIVE", "warning", "The judge cannot tell violating from complying cases for this "
+                "principle, or there are too few cases; nothing is shown either way.",
+                "The base AUROC's 95% CI reaches 0.5, or fewer than `[regress] min_cases` violating or "
+                "complying cases. `[regress] on_inconclusive` decides the exit code (warn, fail, pass)."),
+    VerdictCode("NO_REGRESSION", "info", "The judge can tell, and no drop in detection was shown.",
+                "Read it with the power line: a drop smaller than the smallest detectable one is not ruled out."),
+    VerdictCode("TARGET_MISSED", "error", "A principle's target is missed at head, and base met it or was "
+                "significantly better.", "Fails the run unless `[regress] fail_on_targets = false`."),
+    VerdictCode("TARGET_NOTE", "info", "A target's status that fails nothing: met, a pre-existing miss, a "
+                "new miss within noise, or too few cases to gate.", "A pre-existing miss is never blamed "
+                "on the change."),
+)}
 
 
 VIOLATING_METRICS = ("violation_rate", "detection_rate")  # measured on violating cases; else complying
@@ -216,7 +251,7 @@ def affected_scopes(result: DiffResult) -> dict[str, set[Scope]]:
 
 def _label_side(ctx, scopes: dict[Scope, set[str]], canaries: set[str], labeler, store, mutations, method, quiet):
     """(case, principle, locale) -> (pair, compilation) for one side, all scored."""
-    from constc.api import compilation
+    from constc.targets import compilation
 
     out, pairs = {}, []
     for scope, pids in sorted(scopes.items(), key=lambda kv: str(kv[0])):
@@ -354,7 +389,8 @@ def _verdict(pid, category, outs: list[Outcome], principle, cfg) -> PrincipleVer
 
 def regress(base: Side, head: Side, labeler: Labeler, store: LabelStore, mutations: str = "none",
             method: str | None = None, quiet: bool = True) -> RegressResult:
-    from constc.api import CheckFailed, judge_method
+    from constc.errors import CheckFailed
+    from constc.label.methods import judge_method
 
     result = run_diff(base, head)
     head_ctx = result.head_ctx

@@ -1,4 +1,5 @@
-"""Render a RegressResult: human, markdown (PR), json, JUnit XML, github annotations.
+"""A RegressResult as diagnostics (human, github, sarif through the one renderer; the JSON
+report embeds them) and as the report formats (markdown for the PR, JUnit XML).
 
 Every format starts with the verdict and, when any principle is inconclusive, says so
 before anything else: a reader must never take "no regression found" from a judge that
@@ -11,6 +12,10 @@ import json
 import math
 from xml.sax.saxutils import escape, quoteattr
 
+from constc.diagnostics.model import Diagnostic, Severity
+from constc.diagnostics.render import RENDERERS as DIAGNOSTIC_RENDERERS
+from constc.diagnostics.render import as_records
+from constc.diff.report import on_base, texts
 from constc.regress import Outcome, PrincipleVerdict, RegressResult, TargetCheck
 
 
@@ -63,20 +68,47 @@ def _target(t: TargetCheck) -> str:
     return f"{t.metric} {t.op} {t.target:.1%}: base {base} → head {_pct(t.head)}: {t.status}"
 
 
+_VERDICT = {"regression": ("REGRESSION", Severity.error), "inconclusive": ("INCONCLUSIVE", Severity.warning),
+            "no regression": ("NO_REGRESSION", Severity.info)}
+
+
+def _numbers(s: PrincipleVerdict) -> list[str]:
+    out = [f"judge validity (base): AUROC {_auc(s.validity)}", f"AUROC base → head: {_roc(s)}",
+           f"at a matched false-flag rate of {s.matched_rate:.0%}: detection {_pct(s.detection.get('base'))} → "
+           f"{_pct(s.detection.get('head'))}; false flags {_pct(s.false_flag.get('base'))} → "
+           f"{_pct(s.false_flag.get('head'))}; flips lost / gained {s.regressions} / {s.fixes} "
+           f"(exact McNemar p = {s.p_value:.3g})"]
+    if s.mean_shift is not None:
+        out.append(f"calibration shift: mean P(violation) {s.mean_shift:+.3f} (information, never a verdict)")
+    return out + [f"power: {s.power_note}"]
+
+
+def diagnostics(r: RegressResult) -> list[Diagnostic]:
+    """One diagnostic per principle verdict and per target, at the principle's line."""
+    head = {p.id: p.span for p in r.diff.head_ctx.constitution.principles}
+    base = {p.id: p.span for p in r.diff.base_ctx.constitution.principles}
+    out = []
+    for s in r.stats:
+        span = head.get(s.principle_id) or on_base(base.get(s.principle_id), r.diff)
+        related = [on_base(base[s.principle_id], r.diff)] if s.principle_id in head and s.principle_id in base else []
+        code, severity = _VERDICT[s.verdict]
+        if s.verdict == "inconclusive" and r.on_inconclusive == "fail":
+            severity = Severity.error
+        out.append(Diagnostic(code=code, severity=severity, message=f"{s.principle_id}: {s.reason}", span=span,
+                              related=related, notes=_numbers(s)))
+        for t in s.targets:
+            out.append(Diagnostic(
+                code="TARGET_MISSED" if t.fails else "TARGET_NOTE",
+                severity=Severity.error if t.fails and r.fail_on_targets else
+                Severity.warning if t.fails else Severity.info,
+                message=f"{s.principle_id}: target {_target(t)}", span=span))
+    return out
+
+
 def render_human(r: RegressResult) -> str:
     out = [f"constc regress: {r.diff.base.label} -> {r.diff.head.label}", _headline(r)]
     out += [f"WARNING: {b}" for b in r.banners]
-    for s in r.stats:
-        out.append(f"\n{s.principle_id}: {s.verdict.upper()} — {s.reason}")
-        out.append(f"  judge validity (base): AUROC {_auc(s.validity)}")
-        out.append(f"  AUROC base → head: {_roc(s)}")
-        out.append(f"  at a matched false-flag rate of {s.matched_rate:.0%}: detection "
-                   f"{_pct(s.detection.get('base'))} → {_pct(s.detection.get('head'))}; false flags "
-                   f"{_pct(s.false_flag.get('base'))} → {_pct(s.false_flag.get('head'))}")
-        if s.mean_shift is not None:
-            out.append(f"  calibration shift: mean P(violation) {s.mean_shift:+.3f} (information, never a verdict)")
-        out.append(f"  power: {s.power_note}")
-        out += [f"  target {_target(t)}" for t in s.targets]
+    out += ["", DIAGNOSTIC_RENDERERS["human"](diagnostics(r), texts(r.diff))]
     flips = [o for o in r.outcomes if o.kind in ("regression", "fix")]
     if flips:
         out.append("")
@@ -180,6 +212,7 @@ def as_dict(r: RegressResult) -> dict:
                       "head_pred": o.head_pred, "rules": o.rules, "where": span(o.head_span),
                       "addendum": span(o.addendum_span), "canary": o.canary} for o in r.outcomes],
         "categories": r.categories,
+        "diagnostics": as_records(diagnostics(r)),
     }
 
 
@@ -215,22 +248,12 @@ def render_junit(r: RegressResult) -> str:
 
 
 def render_github(r: RegressResult) -> str:
-    from constc.diagnostics.render import github_annotation
+    return DIAGNOSTIC_RENDERERS["github"](diagnostics(r))
 
-    out = []
-    for s in r.stats:
-        o = next((x for x in r.outcomes if x.principle_id == s.principle_id and x.head_span), None)
-        span = o.head_span if o else None
-        if s.verdict == "regression":
-            out.append(github_annotation("error", "constc regress", f"{s.principle_id}: {s.reason}", span))
-        elif s.verdict == "inconclusive":
-            out.append(github_annotation("warning", "constc regress", f"{s.principle_id} inconclusive: {s.reason}",
-                                         span))
-        for t in s.targets:
-            if t.fails:
-                out.append(github_annotation("error", "constc regress", f"{s.principle_id}: {_target(t)}", span))
-    return "\n".join(out)
+
+def render_sarif(r: RegressResult, rules=None) -> str:
+    return DIAGNOSTIC_RENDERERS["sarif"](diagnostics(r), rules=rules)
 
 
 RENDERERS = {"human": render_human, "markdown": render_markdown, "json": render_json, "junit": render_junit,
-             "github": render_github}
+             "github": render_github, "sarif": render_sarif}

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from constc.errors import UsageError
 from constc.evalcases import EvalCase, Turn
 from constc.ir.nodes import Principle
 from constc.ir.resolve import fallback_chain, resolve
@@ -130,7 +131,6 @@ def build(comp: Compilation, names: list[str]) -> dict[str, str]:
 def write(comp: Compilation, names: list[str], out: Path) -> dict[str, str]:
     """Write the targets' files and manifest.json under `out`; return path -> sha256."""
     from constc.cache import write_atomic
-    from constc.errors import UsageError
 
     files = build(comp, names)
     digests = {}
@@ -155,3 +155,43 @@ def write(comp: Compilation, names: list[str], out: Path) -> dict[str, str]:
     }
     write_atomic(out / "manifest.json", dumps_json(manifest).encode("utf-8"))
     return digests
+
+
+def validate_scope(ctx, locale: str | None = None, jurisdiction: str | None = None) -> None:
+    """A locale the header declares and a jurisdiction that exists, or a UsageError."""
+    header = ctx.constitution.header
+    declared = {t.lower() for t in [*(header.locales or []), header.locale or ""] if t}
+    if locale and locale.lower() not in declared:
+        raise UsageError(f"locale '{locale}' is not declared in the header (locales: {', '.join(header.locales)})")
+    known_j = {p.jurisdiction for p in ctx.constitution.principles} | \
+              {a.scope.tag for a in ctx.constitution.addenda if a.scope.kind == "jurisdiction"}
+    if jurisdiction and jurisdiction not in known_j:
+        raise UsageError(f"jurisdiction '{jurisdiction}' has no principles or addenda")
+
+
+def compilation(ctx, locale: str | None = None, jurisdiction: str | None = None, mutations: str | None = None,
+                locked: bool = False):
+    """The Compilation of a checked context for one locale and jurisdiction."""
+    from constc import gitinfo
+    from constc.targets.mutations import OPERATORS
+
+    validate_scope(ctx, locale, jurisdiction)
+    ops = None
+    if mutations is not None:
+        ops = tuple(m for m in mutations.split(",") if m and m != "none") if mutations != "all" else None
+        unknown = set(ops or ()) - set(OPERATORS)
+        if unknown:
+            raise UsageError(f"unknown mutation operator(s): {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(OPERATORS)}")
+    rev, dirty = gitinfo.revision(ctx.project.root)
+    return Compilation(ctx, locale=locale, jurisdiction=jurisdiction, revision=rev, dirty=dirty,
+                       mutations=ops, locked=locked)
+
+
+def compilations(ctx, locale: str | None = None, jurisdiction: str | None = None, mutations: str | None = None):
+    """The given locale, or the default locale and every declared one."""
+    if locale:
+        return [compilation(ctx, locale, jurisdiction, mutations)]
+    header = ctx.constitution.header
+    tags = [None] + [t for t in header.locales or [] if t.lower() != (header.locale or "").lower()]
+    return [compilation(ctx, t, jurisdiction, mutations) for t in tags]

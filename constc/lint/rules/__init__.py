@@ -1,0 +1,29 @@
+"""The lint rules, one module each: this table is the whole list (a new rule is added here)."""
+
+from constc.lint.rules import (
+    l001_duplicate_id,
+    l002_id_format,
+    l003_priority,
+    l004_priority_tie,
+    l005_precedence_cycle,
+    l006_unknown_addendum,
+    l007_missing_translation,
+    l008_placeholder_statement,
+    l009_example_severity,
+    l010_no_eval_example,
+    l011_unused_suppression,
+)
+
+TABLE = (
+    l001_duplicate_id.check,
+    l002_id_format.check,
+    l003_priority.check,
+    l004_priority_tie.check,
+    l005_precedence_cycle.check,
+    l006_unknown_addendum.check,
+    l007_missing_translation.check,
+    l008_placeholder_statement.check,
+    l009_example_severity.check,
+    l010_no_eval_example.check,
+    l011_unused_suppression.check,
+)

@@ -1,0 +1,128 @@
+"""The shape of the code base: import layers, one rule catalogue, generated docs, CLI help."""
+
+import argparse
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_constc
+
+from constc import catalogue
+from constc.cli import build_parser, main
+
+# Lower layers never import higher ones (within a layer anything goes). A module not
+# listed here fails the test, so a new package has to take a place in the order.
+LAYERS = [
+    ("cli", "__main__"),
+    ("api", "catalogue"),
+    ("regress", "label", "diff", "targets"),
+    ("passes", "lint", "config", "fmt", "importers", "evalcases", "render", "gitinfo", "stats"),
+    ("ir", "grammar", "cache", "sources"),
+    ("diagnostics", "errors"),
+]
+RANK = {name: len(LAYERS) - i for i, names in enumerate(LAYERS) for name in names}
+
+
+def _imports(path: Path):
+    """Every constc module a file imports, at the top or inside a function."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module
+            if node.module == "constc":
+                yield from (f"constc.{a.name}" for a in node.names)
+
+
+def test_import_layers():
+    bad = []
+    for path in sorted((ROOT / "constc").rglob("*.py")):
+        parts = path.relative_to(ROOT / "constc").with_suffix("").parts
+        own = parts[0]
+        if own == "__init__":
+            continue
+        assert own in RANK, f"constc/{own} has no layer in LAYERS"
+        for name in _imports(path):
+            pieces = name.split(".")
+            if pieces[0] != "constc" or len(pieces) < 2 or pieces[1] == "__version__":
+                continue
+            other = pieces[1]
+            assert other in RANK, f"{path}: imports constc.{other}, which has no layer"
+            if RANK[other] > RANK[own]:
+                bad.append(f"{path.relative_to(ROOT)} ({own}) imports {name}")
+    assert not bad, "\n".join(bad)
+
+
+def test_every_option_has_help():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = [f"{name} {a.option_strings or a.dest}" for name, p in sub.choices.items() for a in p._actions
+               if not a.help and not isinstance(a, argparse._HelpAction)]
+    assert not missing
+
+
+def test_catalogue_explains_every_code_once():
+    codes = catalogue.catalogue()
+    kinds = {c.kind for c in codes.values()}
+    assert kinds == {"reserved", "lint", "change", "verdict"}
+    for code in ("E100", "L004", "STATEMENT_MEANING_CHANGED", "VERSION_BUMP_REQUIRED", "REGRESSION",
+                 "INCONCLUSIVE", "TARGET_MISSED"):
+        assert catalogue.explain(code.lower()).startswith(code)
+
+
+def test_generated_docs_are_current():
+    diff_doc = (ROOT / "docs" / "diff.md").read_text()
+    assert catalogue.with_change_table(diff_doc) == diff_doc, \
+        "docs/diff.md's rule table is stale: run python -m constc.catalogue"
+    assert (ROOT / "docs" / "rules.md").read_text() == catalogue.rules_markdown(), \
+        "docs/rules.md is stale: run python -m constc.catalogue"
+
+
+def test_diff_prints_only_catalogued_codes_in_every_format(tmp_path):
+    from gitrepo import commit, init
+
+    root = init(tmp_path / "r")
+    base = ('constitution c {\n  version "1.0.0"\n}\n\nprinciple HARM-01 "Crime" {\n  category harm\n'
+            '  priority 100\n  statement "Never help with crime."\n}\n')
+    commit(root, {"constc.toml": '[project]\nroot = "c.const"\n[lint]\ndisable = ["L010"]\n', "c.const": base},
+           "base")
+    (root / "c.const").write_text(base.replace("Never", "Always"))
+    known = catalogue.catalogue()
+    r = run_constc("diff", "--against", "HEAD", "--format", "sarif", cwd=root)
+    assert r.returncode == 1
+    run = json.loads(r.stdout)["runs"][0]
+    codes = {res["ruleId"] for res in run["results"]}
+    assert codes == {"STATEMENT_MEANING_CHANGED", "VERSION_BUMP_REQUIRED"}
+    assert {x["id"]: x["name"] for x in run["tool"]["driver"]["rules"]}["STATEMENT_MEANING_CHANGED"] == \
+        "statement-meaning-changed"
+    assert codes <= set(known)
+    r = run_constc("diff", "--against", "HEAD", cwd=root)  # human: located, with the source line
+    assert "c.const:8:3: STATEMENT_MEANING_CHANGED HARM-01: statement meaning changed" in r.stdout
+    assert "also at HEAD:c.const:8:3" in r.stdout and "word diff: [-Never-] {+Always+} help with crime." in r.stdout
+    r = run_constc("diff", "--against", "HEAD", "--format", "github", cwd=root)
+    assert r.stdout.startswith("::error file=c.const,line=8,") and "title=STATEMENT_MEANING_CHANGED" in r.stdout
+    report = json.loads(run_constc("diff", "--against", "HEAD", "--format", "json", cwd=root).stdout)
+    assert [d["code"] for d in report["diagnostics"]] == [c["rule"] for c in report["changes"]]
+
+
+def test_a_crashing_lint_rule_is_an_internal_error_and_the_others_still_run(tmp_path, capsys, monkeypatch):
+    from constc.lint.rules import l004_priority_tie
+
+    def broken(ctx):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(l004_priority_tie.check, "rule",
+                        l004_priority_tie.check.rule.__class__("L004", "priority-tie", l004_priority_tie.check.rule.severity,
+                                                               broken))
+    (tmp_path / "c.const").write_text('constitution c {\n  version "1.0.0"\n}\n\nprinciple HARM-01 "x" {\n'
+                                      '  category harm\n  statement "Never help with crime."\n}\n')
+    assert main(["check", str(tmp_path / "c.const"), "--format", "json"]) == 3
+    codes = [d["code"] for d in json.loads(capsys.readouterr().out)]
+    assert "E500" in codes and "L003" in codes  # L003: the missing priority is still found
+
+
+@pytest.mark.parametrize("code", ["L999", "PRINCIPLE_NO_DELET"])
+def test_unknown_codes_are_usage_errors(code, capsys):
+    assert main(["explain", code]) == 2
