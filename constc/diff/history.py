@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 
 from constc.config import Project
 from constc.diff.semantic import Change, semantic_diff
 from constc.diff.sources import GitTree, _config_at, _prefix, _repo, resolve_commit
-from constc.ir.nodes import Constitution, strip_spans
+from constc.ir.nodes import Constitution, Include, Jurisdiction, strip_spans
 
 
 @dataclass
@@ -47,33 +46,24 @@ def _constitution(repo_commit, prefix: str, project: Project) -> Constitution:
     return compile_project(at, tree, until="merge-addenda").constitution
 
 
-_LEXEME = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*|[{}]')
-_INCLUDE = re.compile(r'\binclude\s+"(?:[^"\\\n]|\\.)*"')
+def source_key(text: str, path: str, pid: str) -> str:
+    """What in one file could change the principle's fingerprint: its includes, and every
+    block about `pid` (the principle, possibly inside a jurisdiction, and its addenda),
+    positions left out. The file is parsed through the parse cache, like a compile; a file
+    that does not parse is keyed by its text (compiling it will report why)."""
+    from constc.cache import cached_parse
+    from constc.passes.load import parse_source
 
-
-def source_key(text: str, pid: str) -> tuple:
-    """What in one file could change the principle's fingerprint: its include statements and
-    the source of every `principle PID` / `addendum PID` block with its enclosing block's
-    opening line. Strings and comments are skipped whole, so braces inside them do not count."""
-    starts = [m.start() for m in re.finditer(rf"\b(?:principle|addendum)\s+{re.escape(pid)}\b", text)]
-    blocks, stack, pending = [], [], sorted(starts)
-    for m in _LEXEME.finditer(text):
-        while pending and pending[0] < m.start():
-            pending.pop(0)
-            opener = text[stack[-1][0]:stack[-1][1]] if stack else ""
-            blocks.append([opener, len(stack), None])  # closed when its brace depth returns
-        tok = m.group()
-        if tok == "{":
-            line_start = text.rfind("\n", 0, m.start()) + 1
-            stack.append((line_start, m.end()))
-        elif tok == "}":
-            if stack:
-                stack.pop()
-            for b in blocks:
-                if b[2] is None and len(stack) == b[1]:
-                    b[2] = m.end()
-    spans = [(s, b[0], b[2]) for s, b in zip(sorted(starts), blocks)]
-    return (tuple(_INCLUDE.findall(text)), tuple((opener, text[s:e] if e else text[s:]) for s, opener, e in spans))
+    source, _ = cached_parse(text, path, parse_source)
+    if source is None:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    relevant = []
+    for item in source.items:
+        if isinstance(item, Include) or getattr(item, "principle_id", None) == pid or getattr(item, "id", None) == pid:
+            relevant.append(strip_spans(item))
+        elif isinstance(item, Jurisdiction):
+            relevant += [[item.name, strip_spans(p)] for p in item.principles if p.id == pid]
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
 def fingerprint(const: Constitution, pid: str) -> str | None:
@@ -95,7 +85,7 @@ def _commit_key(commit, prefix: str, pid: str, keys: dict, limit: int) -> tuple:
         elif path.endswith(".const"):
             if blob.hexsha not in keys:  # a blob over the limit is never read (compiling it reports it)
                 keys[blob.hexsha] = blob.hexsha if blob.size > limit or blob.mode == 0o120000 else \
-                    source_key(blob.data_stream.read().decode("utf-8", "replace"), pid)
+                    source_key(blob.data_stream.read().decode("utf-8", "replace"), path, pid)
             out.append((path, keys[blob.hexsha]))
     return tuple(out)
 
@@ -108,7 +98,7 @@ def principle_history(project: Project, pid: str, max_commits: int = 1000, rev: 
     entries: list[Entry] = []
     versions: dict[str, int] = {}
     last_fp, last_const, last_key = None, Constitution(), None
-    keys: dict[str, tuple] = {}  # blob sha -> source_key, so each blob is scanned once
+    keys: dict[str, str] = {}  # blob sha -> source_key, so each blob is parsed once
     for commit in commits:
         key = _commit_key(commit, prefix, pid, keys, project.config.project.max_file_bytes)
         if key == last_key:  # nothing that can affect the principle changed: skip compiling

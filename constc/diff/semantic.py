@@ -15,7 +15,7 @@ from difflib import SequenceMatcher
 from pydantic import BaseModel
 
 from constc.diagnostics.model import Span
-from constc.ir.nodes import Addendum, Constitution, Principle, strip_spans
+from constc.ir.nodes import PRINCIPLE_FIELDS, Addendum, Constitution, FieldFact, Principle, strip_spans
 
 LEVELS = ("ID", "PRIORITY", "SEMANTIC", "TEXT")
 BUMPS = ("none", "patch", "minor", "major")
@@ -133,8 +133,8 @@ def _match_renames(removed: list[Principle], added: list[Principle]) -> list[tup
     return out
 
 
-_TEXT_RULES = {"title": Rule.TITLE_CHANGED, "critique": Rule.CRITIQUE_CHANGED, "revision": Rule.REVISION_CHANGED,
-               "compare": Rule.COMPARE_CHANGED}
+# each field's declared rule, bound here: a field naming a rule that does not exist fails at import
+_FIELD_RULES: dict[str, ChangeRule] = {f.name: getattr(Rule, f.change) for f in PRINCIPLE_FIELDS if f.change}
 
 
 def _example_key(ex, n: int) -> str:
@@ -182,31 +182,33 @@ class _Differ:
         def field_spans(name):
             return {"base_span": old.field_spans.get(name, old.span), "head_span": new.field_spans.get(name, new.span)}
 
-        if old.statement != new.statement:
-            meaning = meaning_changed(old.statement or "", new.statement or "")
-            rule = Rule.STATEMENT_MEANING_CHANGED if meaning else Rule.STATEMENT_REWORDED
-            self.add(rule, f"{pid}: statement {'meaning changed' if meaning else 'reworded'}",
-                     pid, field="statement", before=old.statement, after=new.statement, **field_spans("statement"))
-        for name, rule in _TEXT_RULES.items():
-            if getattr(old, name) != getattr(new, name):
-                self.add(rule, f"{pid}: {name} changed", pid, field=name, before=getattr(old, name),
-                         after=getattr(new, name), **field_spans(name))
-        if old.category != new.category:
-            self.add(Rule.CATEGORY_NO_CHANGE, f"{pid} moved from {old.category} to {new.category}", pid,
-                     field="category", before=old.category, after=new.category, **field_spans("category"))
-        if old.severity != new.severity:
-            self.add(Rule.SEVERITY_NO_CHANGE, f"{pid}: severity {old.severity} -> {new.severity}", pid,
-                     field="severity", before=old.severity, after=new.severity, **field_spans("severity"))
-        if old.threshold != new.threshold:
-            self.add(Rule.THRESHOLD_CHANGED, f"{pid}: threshold {old.threshold} -> {new.threshold}", pid,
-                     field="threshold", before=str(old.threshold), after=str(new.threshold), **field_spans("threshold"))
-        if sorted(old.tags) != sorted(new.tags):
-            self.add(Rule.TAGS_CHANGED, f"{pid}: tags {old.tags} -> {new.tags}", pid, field="tags",
-                     before=", ".join(old.tags), after=", ".join(new.tags), **field_spans("tags"))
-        if old.priority != new.priority:
-            self.priority(old, new, b, h, field_spans("priority"))
-        self.targets(old, new, spans)
-        self.examples(old, new)
+        for f in PRINCIPLE_FIELDS:
+            before, after = getattr(old, f.name), getattr(new, f.name)
+            if f.name == "targets":  # blocks are compared item by item
+                self.targets(old, new, spans)
+            elif f.name == "examples":
+                self.examples(old, new)
+            elif (sorted(before) if f.kind == "list" else before) == (sorted(after) if f.kind == "list" else after):
+                continue
+            elif f.name == "statement":
+                meaning = meaning_changed(before or "", after or "")
+                rule = Rule.STATEMENT_MEANING_CHANGED if meaning else Rule.STATEMENT_REWORDED
+                self.add(rule, f"{pid}: statement {'meaning changed' if meaning else 'reworded'}", pid,
+                         field="statement", before=before, after=after, **field_spans("statement"))
+            elif f.name == "priority":
+                self.priority(old, new, b, h, field_spans("priority"))
+            else:
+                self.field(pid, f, before, after, field_spans(f.name))
+
+    def field(self, pid: str, f: FieldFact, a, b, spans: dict, scope: str = "") -> None:
+        """A plain change of one field: its declared rule, the value before and after."""
+        def show(v):
+            return ", ".join(v) if f.kind == "list" else v if f.kind == "text" or v is None else str(v)
+
+        where = f" ({scope})" if scope else ""
+        message = f"{pid}{where}: {f.name} changed" if f.kind == "text" else \
+            f"{pid}{where}: {f.name} {show(a)} -> {show(b)}"
+        self.add(_FIELD_RULES[f.name], message, pid, field=f.name, before=show(a), after=show(b), **spans)
 
     def priority(self, old, new, b, h, spans) -> None:
         def order(x, y):
@@ -308,12 +310,10 @@ class _Differ:
             return {"base_span": x.field_spans.get(name, x.span), "head_span": y.field_spans.get(name, y.span)}
 
         out = set()
-        for name, rule in (("category", Rule.CATEGORY_NO_CHANGE), ("severity", Rule.SEVERITY_NO_CHANGE),
-                           ("threshold", Rule.THRESHOLD_CHANGED)):
-            if getattr(x, name) != getattr(y, name):
-                self.add(rule, f"{pid} ({scope}): {name} {getattr(x, name)} -> {getattr(y, name)}", pid,
-                         field=name, before=str(getattr(x, name)), after=str(getattr(y, name)), **spans(name))
-                out.add(name)
+        for f in PRINCIPLE_FIELDS:
+            if f.addendum_rule and f.change and getattr(x, f.name) != getattr(y, f.name):
+                self.field(pid, f, getattr(x, f.name), getattr(y, f.name), spans(f.name), scope)
+                out.add(f.name)
         b, h = getattr(self, "_by_id", ({}, {}))
         if x.priority != y.priority and pid in b and pid in h:
             old = b[pid].model_copy(update={"priority": x.priority if x.priority is not None else b[pid].priority})

@@ -8,6 +8,7 @@ round-trip and equality checks compare.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +16,38 @@ from pydantic import BaseModel, ConfigDict, Field
 from constc.diagnostics.model import Span
 
 SEVERITIES = ("none", "low", "medium", "high", "critical")
-TEXT_FIELDS = ("title", "statement", "critique", "revision", "compare")
+
+
+@dataclass(frozen=True)
+class FieldFact:
+    """What every layer needs to know about one principle field, declared once."""
+
+    name: str
+    kind: str                 # text (prose: quoted, word-diffed, translated) | value | list | block
+    change: str | None        # the diff rule a change triggers; None: the differ has a dedicated check
+    addendum_rule: bool = False  # changed in an addendum, it gets the principle's rule (else
+                              # LOCALE_ADDENDUM_CHANGED): it changes what the critic does in that scope
+
+
+# In canonical order: the formatter writes them so, `resolve` lets an addendum override
+# each, the differ compares each (constc/diff/semantic.py binds `change` to its rule).
+PRINCIPLE_FIELDS = (
+    FieldFact("title", "text", "TITLE_CHANGED"),
+    FieldFact("category", "value", "CATEGORY_NO_CHANGE", addendum_rule=True),
+    FieldFact("priority", "value", None, addendum_rule=True),    # reorders against the others, or not
+    FieldFact("severity", "value", "SEVERITY_NO_CHANGE", addendum_rule=True),
+    FieldFact("threshold", "value", "THRESHOLD_CHANGED", addendum_rule=True),
+    FieldFact("tags", "list", "TAGS_CHANGED"),
+    FieldFact("statement", "text", None),                        # meaning changed, or reworded
+    FieldFact("critique", "text", "CRITIQUE_CHANGED"),
+    FieldFact("revision", "text", "REVISION_CHANGED"),
+    FieldFact("compare", "text", "COMPARE_CHANGED"),
+    FieldFact("targets", "block", None, addendum_rule=True),     # one change per metric
+    FieldFact("examples", "block", None),                        # one change per example
+)
+FIELDS = {f.name: f for f in PRINCIPLE_FIELDS}
+TEXT_FIELDS = tuple(f.name for f in PRINCIPLE_FIELDS if f.kind == "text")
+LINE_FIELDS = tuple(f.name for f in PRINCIPLE_FIELDS if f.kind != "block")  # one `name value` line each
 
 
 class Node(BaseModel):

@@ -7,10 +7,7 @@ wins and a field no addendum sets keeps the default text.
 
 from __future__ import annotations
 
-from constc.ir.nodes import Addendum, Constitution, Principle
-
-_SCALARS = ("title", "category", "priority", "severity", "threshold", "statement",
-            "critique", "revision", "compare")
+from constc.ir.nodes import LINE_FIELDS, Addendum, Constitution, Principle
 
 
 def fallback_chain(locale: str | None) -> list[str]:
@@ -33,9 +30,7 @@ def _order(addendum: Addendum, locale: str | None) -> int:
 
 
 def apply_addendum(principle: Principle, addendum: Addendum) -> Principle:
-    update: dict = {name: getattr(addendum, name) for name in _SCALARS if name in addendum.field_spans}
-    if "tags" in addendum.field_spans:
-        update["tags"] = addendum.tags
+    update: dict = {name: getattr(addendum, name) for name in LINE_FIELDS if name in addendum.field_spans}
     if addendum.targets:
         update["targets"] = addendum.targets
     tag = addendum.scope.tag if addendum.scope.kind == "locale" else None
