@@ -11,10 +11,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from constc.errors import CheckFailed, UsageError, UserError
 from constc.label.methods import judge_method
 from constc.targets import compilation, compilations, validate_scope
+
+if TYPE_CHECKING:
+    from constc.label import Labeler
+    from constc.passes import Context
 
 __all__ = ["CheckFailed", "UserError", "checked", "compilation", "compilations", "validate_scope", "judge_method",
            "labeler", "label", "sides", "regress"]
@@ -47,16 +52,16 @@ class LabelRun:
     rows: list[dict]
     counts: dict
     method: str
-    labeler: object
+    labeler: Labeler
+    ctx: Context
     skipped_locales: list[str] = field(default_factory=list)  # case locales no compilation covered
-    ctx: object = None
 
 
 def label(path: str | Path = ".", *, target: str = "judge", method: str | None = None, locale: str | None = None,
           jurisdiction: str | None = None, mutations: str = "none", limit: int | None = None,
           model: str = "default", device: str = "auto", dtype: str = "auto", batch_size: int | str = "auto",
           chat_template: bool = True, trust_remote_code: bool = False, no_cache: bool = False,
-          quiet: bool = True, labeler_=None) -> LabelRun:
+          quiet: bool = True, labeler_: Labeler | None = None) -> LabelRun:
     """Label every (case, principle) pair of a target; one row per pair."""
     from constc.label import LabelError
     from constc.label.job import build_pairs, row, run
@@ -81,7 +86,7 @@ def label(path: str | Path = ".", *, target: str = "judge", method: str | None =
     counts = run(lab, pairs, default_store(no_cache), quiet=quiet)
     skipped = sorted({c.locale for c in ctx.evalcases
                       if c.locale and not any(comp.in_locale(c.locale) for comp in comps)})
-    return LabelRun([row(p, lab, method) for p in pairs], counts, method, lab, skipped, ctx)
+    return LabelRun([row(p, lab, method) for p in pairs], counts, method, lab, ctx, skipped)
 
 
 def sides(path: str | Path = ".", *, against: str | None = None, base: str | None = None,
@@ -118,7 +123,7 @@ def regress(path: str | Path = ".", *, against: str | None = None, base: str | N
             head: str | None = None, staged: bool = False, pre_push: bool = False, method: str | None = None,
             mutations: str = "none", model: str = "default", device: str = "auto", dtype: str = "auto",
             batch_size: int | str = "auto", chat_template: bool = True, trust_remote_code: bool = False,
-            no_cache: bool = False, quiet: bool = True, labeler_=None):
+            no_cache: bool = False, quiet: bool = True, labeler_: Labeler | None = None):
     """Relabel the eval cases a change affects at both revisions and judge the change.
 
     Both revisions are compiled and checked first: a head with errors raises CheckFailed

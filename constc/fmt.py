@@ -22,6 +22,12 @@ from constc.passes.load import parse_source
 INDENT = "  "
 
 
+def at(span: ir.Span | None) -> ir.Span:
+    """The span of a parsed node: the formatter only sees nodes the parser made, which all have one."""
+    assert span is not None, "a parsed node without a span"
+    return span
+
+
 class FormatError(Exception):
     """The formatter's output would not mean the same as its input (a constc bug)."""
 
@@ -65,7 +71,7 @@ class _Writer:
             self.emit(None, "", "")
 
     def header(self, h: ir.Header) -> None:
-        self.emit(h.span.line, "", f"constitution {h.name} {{")
+        self.emit(at(h.span).line, "", f"constitution {h.name} {{")
         inner, spans = INDENT, h.field_spans
         if h.version is not None:
             self.emit(spans["version"].line, inner, f"version {json.dumps(h.version, ensure_ascii=False)}")
@@ -78,7 +84,7 @@ class _Writer:
             self.emit(spans["locale"].line, inner, f"locale {h.locale}")
         if "locales" in spans:
             self.emit(spans["locales"].line, inner, f"locales [{', '.join(h.locales)}]")
-        self.close(h.span.end_line, "")
+        self.close(at(h.span).end_line, "")
 
     def fields(self, node: ir.PrincipleFields, indent: str, skip_title: bool) -> None:
         spans = node.field_spans
@@ -97,35 +103,35 @@ class _Writer:
             self.emit(spans[name].line, indent, f"{name} {text}")
         for t in node.targets:
             pct = "%" if t.percent else ""
-            self.emit(t.span.line, indent, f"target {t.metric} {t.op} {fmt_number(t.value)}{pct}")
+            self.emit(at(t.span).line, indent, f"target {t.metric} {t.op} {fmt_number(t.value)}{pct}")
         for ex in node.examples:
             name = f" {ex.name}" if ex.name else ""
-            self.emit(ex.span.line, indent, f"example {ex.label}{name} {{")
+            self.emit(at(ex.span).line, indent, f"example {ex.label}{name} {{")
             inner = indent + INDENT
-            self.emit(ex.field_spans.get("prompt", ex.span).line, inner,
+            self.emit(at(ex.field_spans.get("prompt", ex.span)).line, inner,
                       f"prompt {fmt_string(ex.prompt, inner)}")
             if ex.response is not None:
-                self.emit(ex.field_spans.get("response", ex.span).line, inner,
+                self.emit(at(ex.field_spans.get("response", ex.span)).line, inner,
                           f"response {fmt_string(ex.response, inner)}")
-            self.close(ex.span.end_line, indent)
+            self.close(at(ex.span).end_line, indent)
 
     def principle(self, p: ir.Principle, indent: str = "") -> None:
-        self.emit(p.span.line, indent, f"principle {p.id} {fmt_string(p.title, indent)} {{")
+        self.emit(at(p.span).line, indent, f"principle {p.id} {fmt_string(p.title, indent)} {{")
         self.fields(p, indent + INDENT, skip_title=True)
-        self.close(p.span.end_line, indent)
+        self.close(at(p.span).end_line, indent)
 
     def addendum(self, a: ir.Addendum) -> None:
-        self.emit(a.span.line, "", f"addendum {a.principle_id} {a.scope.kind} {a.scope.tag} {{")
+        self.emit(at(a.span).line, "", f"addendum {a.principle_id} {a.scope.kind} {a.scope.tag} {{")
         self.fields(a, INDENT, skip_title=False)
-        self.close(a.span.end_line, "")
+        self.close(at(a.span).end_line, "")
 
     def jurisdiction(self, j: ir.Jurisdiction) -> None:
-        self.emit(j.span.line, "", f"jurisdiction {j.name} {{")
+        self.emit(at(j.span).line, "", f"jurisdiction {j.name} {{")
         for i, p in enumerate(j.principles):
             if i:
                 self.blank()
             self.principle(p, INDENT)
-        self.close(j.span.end_line, "")
+        self.close(at(j.span).end_line, "")
 
     def file(self, source: ir.SourceFile) -> None:
         previous = None
@@ -134,9 +140,9 @@ class _Writer:
             if previous is not None and not grouped:
                 self.blank()
             if isinstance(item, ir.Include):
-                self.emit(item.span.line, "", f"include {json.dumps(item.path, ensure_ascii=False)}")
+                self.emit(at(item.span).line, "", f"include {json.dumps(item.path, ensure_ascii=False)}")
             elif isinstance(item, ir.Precedence):
-                self.emit(item.span.line, "", f"{item.winner} over {item.loser}")
+                self.emit(at(item.span).line, "", f"{item.winner} over {item.loser}")
             else:
                 getattr(self, type(item).__name__.lower())(item)
             previous = item
@@ -155,7 +161,7 @@ def _place_comments(lines: list[_Line], comments: list[ir.Comment], text: str) -
             if same is not None:
                 trailing.setdefault(same, []).append(c.text)
                 continue
-        after = [i for i in targets if lines[i].src > c.line]
+        after = [i for i in targets if (lines[i].src or 0) > c.line]
         if after:
             first = min(after, key=lambda i: (lines[i].src, i))
             # a blank line after a free-standing comment separates it from what follows: keep it

@@ -29,8 +29,9 @@ def run_diff_cmd(args) -> int:
     result = run_diff(base, head)
     if args.format == "sarif":
         from constc.catalogue import names
+        from constc.diff.report import render_sarif
 
-        print(RENDERERS["sarif"](result, rules=names()))
+        print(render_sarif(result, rules=names()))
     else:
         print(RENDERERS[args.format](result))
     return EXIT_FINDINGS if result.fails_gate else EXIT_CLEAN

@@ -40,7 +40,9 @@ def run_label(args) -> int:
             if args.format == "json" else f"method {result.method}, model {labeler.model_id}\n" + \
             render_calibration(stats)
         print(report, file=sys.stderr if output is None else sys.stdout)
-    where = labeler.device if labeler.loaded else "no model loaded"
+    from constc.label.lazy import LazyLabeler
+
+    where = labeler.device if isinstance(labeler, LazyLabeler) and labeler.loaded else "no model loaded"
     flagged = sum(r.get("predicted") == "violates" for r in rows)
     locales = ", ".join(sorted({r["locale"] or "-" for r in rows}))
     print(f"labeled {counts['pairs']} pair(s) in {locales} with {labeler.model_id} ({where}, {labeler.dtype}, "

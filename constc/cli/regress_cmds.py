@@ -30,8 +30,9 @@ def run_regress(args) -> int:
         return 130
     if args.format == "sarif":
         from constc.catalogue import names
+        from constc.regress.report import render_sarif
 
-        text = RENDERERS["sarif"](result, rules=names())
+        text = render_sarif(result, rules=names())
     else:
         text = RENDERERS[args.format](result)
     if output is not None:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from constc.diagnostics.model import Diagnostic
 from constc.diff.semantic import Change, fails, required_bump, semantic_diff, version_check
 from constc.diff.sources import Side
+
+if TYPE_CHECKING:  # passes is imported when a diff runs, not when this module loads
+    from constc.passes import Context
 
 
 @dataclass
 class DiffResult:
     base: Side
     head: Side
-    base_ctx: object
-    head_ctx: object
+    base_ctx: Context
+    head_ctx: Context
     changes: list[Change]
     fail_level: str
     version: Change | None = None

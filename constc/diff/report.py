@@ -79,7 +79,8 @@ def diagnostics(result: DiffResult) -> list[Diagnostic]:
     for c in result.all_changes:
         rule = RULES[c.rule]
         span = c.head_span or on_base(c.base_span, result)
-        related = [on_base(c.base_span, result)] if c.head_span and c.base_span else []
+        base_span = on_base(c.base_span, result)
+        related = [base_span] if c.head_span and base_span else []
         notes = [f"{rule.level or 'informational'} change, needs a {rule.bump} version bump"] \
             if rule.bump != "none" else []
         if c.field in TEXT_FIELDS and c.before and c.after:

@@ -115,7 +115,7 @@ def meaning_changed(a: str, b: str) -> bool:
     sm = SequenceMatcher(None, wa, wb, autojunk=False)
     if sm.ratio() < REWRITE_SIMILARITY:
         return True
-    touched = set()
+    touched: set[str] = set()
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op != "equal":
             touched.update(w.strip(".,;:!?\"'()") for w in wa[i1:i2] + wb[j1:j2])
@@ -361,7 +361,7 @@ _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)")
 
 def version_tuple(v: str | None) -> tuple[int, int, int] | None:
     m = _SEMVER.match(v or "")
-    return tuple(int(x) for x in m.groups()) if m else None
+    return (int(m[1]), int(m[2]), int(m[3])) if m else None
 
 
 def actual_bump(old: str | None, new: str | None) -> str | None:
@@ -388,8 +388,9 @@ def next_version(old: str, bump: str) -> str:
 
 def version_check(base: Constitution, head: Constitution, changes: list[Change]) -> Change | None:
     need = required_bump(changes)
-    old = base.header.version if base.header else None
-    new = head.header.version if head.header else None
+    if base.header is None or head.header is None:
+        return None
+    old, new = base.header.version, head.header.version
     got = actual_bump(old, new)
     if need == "none" or old is None or new is None:
         return None

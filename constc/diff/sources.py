@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 from constc.config import CONFIG_NAME, Config, ConfigError, Project, parse_config
@@ -28,8 +29,15 @@ class _BlobTree:
 
     label: str
 
-    def __init__(self, files: dict[str, object]):
-        self._files = files
+    def __init__(self, files: dict[str, Any]):
+        self._files = files  # path -> a blob (git) or (sha, mode) (the index)
+
+    def _info(self, blob) -> tuple[int, int]:
+        """(size, mode) of a blob, without reading it."""
+        raise NotImplementedError
+
+    def _read_blob(self, blob) -> bytes:
+        raise NotImplementedError
 
     def read(self, rel: str, limit: int | None = None) -> bytes | None:
         """A blob's bytes; its size is checked before it is read, and a symbolic link
@@ -48,7 +56,7 @@ class _BlobTree:
         rx = glob_regex(pattern)
         return sorted(p for p in self._files if rx.match(p))
 
-    def blobs(self) -> list[tuple[str, object]]:
+    def blobs(self) -> list[tuple[str, Any]]:
         """(path, blob) for every file, sorted by path; blobs are not read."""
         return sorted(self._files.items())
 

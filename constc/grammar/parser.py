@@ -128,7 +128,8 @@ def _span(path: str, line: int, col: int, width: int = 1) -> Span:
 def _translate(err: UnexpectedInput, text: str, path: str) -> Diagnostic:
     if isinstance(err, UnexpectedCharacters):
         span = _span(path, err.line, err.column)
-        ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
+        pos = err.pos_in_stream or 0
+        ch = text[pos] if pos < len(text) else ""
         if ch == '"':
             return diag("E101", "unterminated string", span,
                         hint='close it with " on the same line, or use """ for text over several lines')

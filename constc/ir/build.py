@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from typing import Any, Callable, cast
 
 from lark import Token, Transformer, Tree, v_args
 
@@ -28,14 +29,23 @@ def block_value(raw: str) -> str:
     return textwrap.dedent("\n".join(lines))
 
 
-def _span(path: str, meta) -> ir.Span:
+# The parser runs with propagate_positions, so every tree node and token has a position;
+# lark types them as optional, hence `Any` here.
+def _span(path: str, meta: Any) -> ir.Span:
     return ir.Span(file=path, line=meta.line, column=meta.column,
                    end_line=meta.end_line, end_column=meta.end_column)
 
 
-def _tok_span(path: str, tok: Token) -> ir.Span:
+def _tok_span(path: str, tok: Any) -> ir.Span:
     return ir.Span(file=path, line=tok.line, column=tok.column,
                    end_line=tok.end_line, end_column=tok.end_column)
+
+
+def _field(name: str, convert: Callable[[Any, list], Any]):
+    """A transformer method for the rule `name`: a field with its converted value and span."""
+    def method(self, meta, children):
+        return _Field(name, convert(self, children), _span(self.path, meta))
+    return method
 
 
 class _Field:
@@ -72,11 +82,6 @@ class IRBuilder(Transformer):
                                          "not a character", _tok_span(self.path, tok)))
         return str(tok)[1:-1].encode("utf-8", "replace").decode("utf-8")
 
-    def _field(name, convert=lambda v: v):
-        def method(self, meta, children):
-            return _Field(name, convert(self, children), _span(self.path, meta))
-        return method
-
     def _int(self, tok: Token) -> int:
         if len(str(tok).lstrip("+-")) > 18:  # before int(): 5,000 digits would exceed Python's limit
             self.diagnostics.append(diag("E104", f"number {str(tok)[:20]}... is too large", _tok_span(self.path, tok)))
@@ -107,9 +112,9 @@ class IRBuilder(Transformer):
 
     def target(self, meta, children):
         metric, op, number, percent = children
-        node = ir.Target(metric=str(metric), op=str(op), value=float(number),
+        node = ir.Target(metric=str(metric), op=cast(Any, str(op)), value=float(number),
                          percent=percent is not None, span=_span(self.path, meta))
-        return _Field("target", node, node.span)
+        return _Field("target", node, _span(self.path, meta))
 
     def example(self, meta, children):
         label, name, *fields = children
@@ -122,7 +127,7 @@ class IRBuilder(Transformer):
             seen.add(f.name)
         if "prompt" not in values:
             self.diagnostics.append(diag("E302", "example has no prompt", span))
-        node = ir.Example(label=str(label), name=str(name) if name is not None else None,
+        node = ir.Example(label=cast(Any, str(label)), name=str(name) if name is not None else None,
                           prompt=values.get("prompt", ""), response=values.get("response"), span=span,
                           field_spans={f.name: f.span for f in fields})
         return _Field("example", node, span)

@@ -89,17 +89,18 @@ def build_pairs(comp, target: str, limit: int | None = None, method: str = DEFAU
 
     pairs: list[Pair] = []
 
-    def add(case, p, build, reduce, violation, is_guard=False):
+    def add(case, p, build, reduce, violation, is_guard: bool = False) -> None:
         pairs.append(Pair(case, p.id, threshold(comp, p), build, reduce, build(case), violation, is_guard))
 
     if target == "judge":
         from constc.targets.judge import judge_pairs
 
-        plans: dict[str, tuple] = {}
+        plans: dict[str, tuple[methods.Build, methods.Reduce]] = {}  # principle -> (build, reduce)
         for p, case in judge_pairs(comp):
             if p.id not in plans:
                 plans[p.id] = methods.judge(comp, p, method)
-            add(case, p, *plans[p.id], 0)
+            build, reduce = plans[p.id]
+            add(case, p, build, reduce, 0)
     elif target == "preference":
         cases = [c for c in comp.cases if c.responses is not None and not c.needs_translation]
         for p in comp.by_priority():

@@ -6,7 +6,12 @@ when the dtype is known without it, so a cached rerun of `label` or `regress` st
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from constc.label import LabelError, dtype_label
+
+if TYPE_CHECKING:
+    from constc.label.engine import TransformersLabeler
 
 
 def _may_have_cuda() -> bool:
@@ -35,7 +40,7 @@ class LazyLabeler:
         self.chat = chat_template  # the key records what was asked for
         self.device_name, self.batch_size, self.trust_remote_code = device, batch_size, trust_remote_code
         self.dtype_name = dtype
-        self._engine = None
+        self._engine: TransformersLabeler | None = None
         self._dtype: str | None = None
 
     @property

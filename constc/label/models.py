@@ -13,6 +13,7 @@ import importlib.metadata
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from constc.label import LabelError
 
@@ -47,7 +48,7 @@ def default_gguf() -> Path:
     gguf = [f for f in (dist.files or []) if str(f).endswith(".gguf")]
     if not gguf:
         raise LabelError(f"{DEFAULT_PACKAGE} {dist.version} ships no .gguf file; reinstall with `{INSTALL_HINT}`")
-    path = Path(dist.locate_file(gguf[0]))
+    path = Path(str(dist.locate_file(gguf[0])))
     if not path.is_file():
         raise LabelError(f"{path} is missing; reinstall with `{INSTALL_HINT}`")
     return path
@@ -142,7 +143,8 @@ class _lock:
     """An exclusive advisory lock on a file (POSIX flock); a no-op where there is none."""
 
     def __init__(self, path: Path):
-        self.path, self.fh = path, None
+        self.path = path
+        self.fh: IO[str] | None = None
 
     def __enter__(self):
         try:

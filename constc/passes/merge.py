@@ -69,13 +69,13 @@ def _check_fields(ctx, node, kind: str) -> None:
 def check_structure(ctx) -> None:
     const: Constitution = ctx.constitution
     header = const.header
-    seen: dict[tuple, object] = {}
+    seen: dict[tuple, Addendum] = {}
     for a in const.addenda:  # two addenda for one principle and scope: which one wins is arbitrary
         key = (a.principle_id, a.scope.kind, a.scope.tag.lower())
         if key in seen:
             first = seen[key].span
-            ctx.diagnostics.append(diag("E307", f"a second {a.scope} addendum for {a.principle_id} (the first is at "
-                                                f"{first.file}:{first.line})", a.span,
+            at = f" (the first is at {first.file}:{first.line})" if first else ""
+            ctx.diagnostics.append(diag("E307", f"a second {a.scope} addendum for {a.principle_id}{at}", a.span,
                                         hint="merge the two addenda into one"))
         else:
             seen[key] = a

@@ -117,6 +117,11 @@ class Outcome:
 Rate = tuple  # (count, n, (low, high) | None)
 
 
+def _p(score: float | None) -> float:
+    assert score is not None, "a paired outcome has a score at both revisions"
+    return score
+
+
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x:.1%}"
 
@@ -344,14 +349,16 @@ def _verdict(pid, category, outs: list[Outcome], principle, cfg) -> PrincipleVer
     paired = [o for o in outs if o.base_flag is not None and o.head_flag is not None]
     pv = [o for o in paired if o.expected == "violates"]
     nv = [o for o in paired if o.expected == "complies"]
-    regressions = sum(o.base_flag and not o.head_flag for o in pv)
-    fixes = sum(o.head_flag and not o.base_flag for o in pv)
+    regressions = sum(bool(o.base_flag and not o.head_flag) for o in pv)
+    fixes = sum(bool(o.head_flag and not o.base_flag) for o in pv)
     p_value = mcnemar_exact(regressions, fixes)
     validity = delong([o.base for o in outs if o.base is not None and o.expected == "violates"],
                       [o.base for o in outs if o.base is not None and o.expected == "complies"])
-    roc = delong_paired([o.base for o in pv], [o.base for o in nv], [o.head for o in pv], [o.head for o in nv])
+    # paired outcomes are scored at both revisions, so their scores are floats
+    roc = delong_paired([_p(o.base) for o in pv], [_p(o.base) for o in nv], [_p(o.head) for o in pv],
+                        [_p(o.head) for o in nv])
     both = [o for o in outs if o.base is not None and o.head is not None]
-    shift = sum(o.head - o.base for o in both) / len(both) if both else None
+    shift = sum(_p(o.head) - _p(o.base) for o in both) / len(both) if both else None
     targets = [c for t in (principle.targets if principle else [])
                if (c := _target(t, outs, cfg.alpha, cfg.min_cases)) is not None]
 
@@ -430,8 +437,9 @@ def regress(base: Side, head: Side, labeler: Labeler, store: LabelStore, mutatio
         principle = (h or b)[1].by_id.get(pair.principle_id)
         outcomes.append(Outcome(
             case_id=key[0], principle_id=key[1], locale=key[2], mutation=pair.case.mutation,
-            expected=pair.case.expected, base=br and br["p_violation"], head=hr and hr["p_violation"],
-            base_pred=br and br["predicted"], head_pred=hr and hr["predicted"],
+            expected=pair.case.expected, base=br["p_violation"] if br else None,
+            head=hr["p_violation"] if hr else None, base_pred=br["predicted"] if br else None,
+            head_pred=hr["predicted"] if hr else None,
             rules=sorted(set(rules_by_pid.get(key[1], []))), head_span=principle.span if principle else None,
             addendum_span=principle.addendum_spans[-1] if principle and principle.addendum_spans else None,
             canary=key[0] in canaries or (pair.case.parent or "") in canaries))

@@ -90,7 +90,8 @@ def diagnostics(r: RegressResult) -> list[Diagnostic]:
     out = []
     for s in r.stats:
         span = head.get(s.principle_id) or on_base(base.get(s.principle_id), r.diff)
-        related = [on_base(base[s.principle_id], r.diff)] if s.principle_id in head and s.principle_id in base else []
+        base_span = on_base(base.get(s.principle_id), r.diff)
+        related = [base_span] if base_span and s.principle_id in head else []
         code, severity = _VERDICT[s.verdict]
         if s.verdict == "inconclusive" and r.on_inconclusive == "fail":
             severity = Severity.error
@@ -160,9 +161,12 @@ def render_markdown(r: RegressResult) -> str:
                 for o in regs if o.expected != "violates"]
         for pid in sorted({o.principle_id for o in regs}):
             before, after = base_p.get(pid), head_p.get(pid)
-            out += ["", f"#### {pid} — {(after or before).title}", "",
-                    "Before:", "", *[f"> {ln}" for ln in (before.statement if before else "(absent)").splitlines()],
-                    "", "After:", "", *[f"> {ln}" for ln in (after.statement if after else "(removed)").splitlines()]]
+            shown = after or before
+            title = shown.title if shown else ""
+            old = (before.statement if before else None) or "(absent)"
+            new = (after.statement if after else None) or "(removed)"
+            out += ["", f"#### {pid} — {title}", "", "Before:", "", *[f"> {ln}" for ln in old.splitlines()],
+                    "", "After:", "", *[f"> {ln}" for ln in new.splitlines()]]
         out.append("")
     fixes = [o for o in r.outcomes if o.kind == "fix"]
     if fixes:

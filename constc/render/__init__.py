@@ -58,7 +58,7 @@ class ConfinedLoader(FileSystemLoader):
 
 def environment(project_templates: Path | None = None, project_root: Path | None = None) -> SandboxedEnvironment:
     usable = project_templates is not None and project_templates.is_dir() and not project_templates.is_symlink()
-    if usable and project_root is not None:
+    if usable and project_root is not None and project_templates is not None:
         from constc.sources import Refused, inside
 
         try:
@@ -117,7 +117,8 @@ def render(env: SandboxedEnvironment, name: str, **values) -> str:
     except TemplateFailure:
         raise
     except TemplateError as err:
-        where = f"{err.filename or name}:{err.lineno}" if getattr(err, "lineno", None) else name
+        lineno, filename = getattr(err, "lineno", None), getattr(err, "filename", None)  # syntax errors have them
+        where = f"{filename or name}:{lineno}" if lineno else name
         raise TemplateFailure(f"template {where}: {type(err).__name__}: {err}") from None
     except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError, RecursionError,
             OverflowError, MemoryError) as err:

@@ -12,12 +12,16 @@ import functools
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 from constc.errors import UsageError
 from constc.evalcases import EvalCase, Turn
 from constc.ir.nodes import Principle
 from constc.ir.resolve import fallback_chain, resolve
+
+if TYPE_CHECKING:
+    from constc.passes import Context
 
 TARGET_NAMES = ("critique", "preference", "guard", "judge", "evals", "dataset")
 
@@ -32,7 +36,7 @@ def dumps_jsonl(rows) -> str:
 
 @dataclass
 class Compilation:
-    ctx: object                      # constc.passes.Context of a checked project
+    ctx: Context                     # of a checked project
     locale: str | None = None
     jurisdiction: str | None = None
     revision: str | None = None

@@ -1,3 +1,4 @@
+from constc.ir.nodes import Principle
 from constc.lint import Finding, rule
 
 
@@ -21,7 +22,7 @@ def check(ctx):
     principle HARM-02 "Weapons" { category harm priority 20 statement "Avoid weapons." }
     ```
     """
-    first = {}
+    first: dict[str, Principle] = {}
     for p in ctx.constitution.principles:
         if p.id in first:
             yield Finding(f"duplicate principle ID {p.id} (first defined at {first[p.id].span})", p.span)
