@@ -126,3 +126,14 @@ def test_a_crashing_lint_rule_is_an_internal_error_and_the_others_still_run(tmp_
 @pytest.mark.parametrize("code", ["L999", "PRINCIPLE_NO_DELET"])
 def test_unknown_codes_are_usage_errors(code, capsys):
     assert main(["explain", code]) == 2
+
+
+def test_reserved_codes_are_exactly_the_ones_the_source_emits():
+    import re
+
+    from constc.diagnostics.model import RESERVED
+
+    used = set()
+    for path in (ROOT / "constc").rglob("*.py"):
+        used |= set(re.findall(r"""\b(?:diag|Refused|code=)\(?\s*["'](E\d{3})["']""", path.read_text()))
+    assert used == set(RESERVED), (used - set(RESERVED), set(RESERVED) - used)  # none missing, none dead

@@ -38,8 +38,8 @@ def test_machine_formats(tmp_path, capsys, monkeypatch):
     assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in results)
     main(["check", "bad.const", "--format", "github"])
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("::error file=bad.const,line=2,col=47,") or lines[0].startswith("::warning")
-    assert any("title=L008::" in ln for ln in lines)
+    assert lines[0].startswith("::warning file=bad.const,line=2,col=1,") and "title=L010::" in lines[0]
+    assert lines[1].startswith("::error file=bad.const,line=2,col=47,") and "title=L008::" in lines[1]
 
 
 def test_usage_and_config_errors_exit_2(tmp_path):

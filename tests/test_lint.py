@@ -87,3 +87,12 @@ def test_longer_precedence_cycle(project):
         f'principle HARM-0{i} "{i}" {{ category c{i} priority 10 statement "s" {EX} }}\n' for i in (1, 2, 3))
         + "HARM-01 over HARM-02\nHARM-02 over HARM-03\nHARM-03 over HARM-01\n")
     assert [d.code for d in ctx.diagnostics] == ["L005"]
+
+
+def test_misspelt_suppressions_are_reported_not_ignored(project):
+    ctx = lint(project, 'constitution c { version "1.0.0" }\n# constc disable=L010\n'
+               'principle HARM-01 "x" { category harm priority 10 statement "Avoid crime." }  # constc: disable=L0l0\n')
+    found = sorted((d.code, d.span.line, d.message) for d in ctx.diagnostics)
+    assert found == [("L010", 3, "principle HARM-01 has no example and no eval case"),
+                     ("L011", 2, "malformed suppression comment; it suppresses nothing"),
+                     ("L011", 3, "suppression of unknown rule L0L0 (did you mean L010?)")]

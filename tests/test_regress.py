@@ -110,7 +110,7 @@ def test_gutted_principle_is_a_significant_regression_traced_to_its_line(repo):
     assert s.cuts["base"] == pytest.approx(0.38) and s.cuts["head"] == pytest.approx(0.38)
     assert (s.regressions, s.fixes) == (9, 0) and s.p_value == pytest.approx(2 / 2 ** 9)
     regs = [o for o in result.regressions if o.expected == "violates"]
-    assert len(regs) == 9 and all(o.rules == ["STATEMENT_MEANING_CHANGED"] or o.rules for o in regs)
+    assert len(regs) == 9 and all(o.rules == ["STATEMENT_MEANING_CHANGED"] for o in regs)
     assert regs[0].head_span.file == "c.const" and regs[0].head_span.line == 6
     assert {o.principle_id for o in result.outcomes} == {"HARM-01"}  # HELP-01 untouched, not relabeled
     assert labeler.scored == 40  # 20 HARM-01 pairs at each revision

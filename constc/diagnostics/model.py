@@ -1,6 +1,7 @@
 """The one diagnostic model every stage emits, and the reserved non-rule codes.
 
-Reserved codes start with `E` (parse, input, reference, structure, config, internal);
+Reserved codes start with `E` (parse, input, reference, structure, internal; a bad
+constc.toml is a usage error, exit 2, located at its line);
 lint rules start with `L` (see constc/lint). Neither has a hyphen, so a code can never
 be mistaken for a principle ID such as HARM-01.
 """
@@ -78,7 +79,6 @@ RESERVED: dict[str, tuple[str, str]] = {
     "E305": ("scope-mismatch", "A locale file declares an addendum for another locale."),
     "E306": ("invalid-evalcase", "A line of an eval case file is not a valid case."),
     "E307": ("duplicate-addendum", "Two addenda override one principle for the same locale or jurisdiction."),
-    "E400": ("config-error", "The project configuration is invalid."),
     "E500": ("internal-error", "constc itself failed; please report it."),
 }
 

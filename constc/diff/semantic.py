@@ -86,6 +86,7 @@ REWRITE_SIMILARITY = 0.6
 class Change(BaseModel):
     rule: str
     principle_id: str | None = None
+    other_id: str | None = None   # a precedence rule's loser: the change affects both principles
     message: str
     field: str | None = None
     before: str | None = None
@@ -265,15 +266,15 @@ class _Differ:
             if (w, l) in b:
                 continue
             if (l, w) in b:
-                self.add(Rule.PRECEDENCE_NO_REVERSE, f"{w} over {l} was reversed to {l} over {w}", w,
+                self.add(Rule.PRECEDENCE_NO_REVERSE, f"{w} over {l} was reversed to {l} over {w}", w, other_id=l,
                          before=f"{w} over {l}", after=f"{l} over {w}", base_span=rule.span,
                          head_span=b[(l, w)].span)
             else:
-                self.add(Rule.PRECEDENCE_NO_DELETE, f"precedence rule {w} over {l} was removed", w,
+                self.add(Rule.PRECEDENCE_NO_DELETE, f"precedence rule {w} over {l} was removed", w, other_id=l,
                          before=f"{w} over {l}", base_span=rule.span)
         for (w, l), rule in b.items():
             if (w, l) not in a and (l, w) not in a:
-                self.add(Rule.PRECEDENCE_ADDED, f"precedence rule {w} over {l} was added", w,
+                self.add(Rule.PRECEDENCE_ADDED, f"precedence rule {w} over {l} was added", w, other_id=l,
                          after=f"{w} over {l}", head_span=rule.span)
 
     def addenda(self, renamed: dict[str, str]) -> None:

@@ -61,6 +61,7 @@ def all_rules() -> dict[str, Rule]:
 
 UNUSED_SUPPRESSION = "L011"
 _SUPPRESS = re.compile(r"#\s*constc:\s*disable=([A-Za-z0-9_, ]+)")
+_DIRECTIVE = re.compile(r"#\s*constc\b", re.I)  # meant as a suppression, whether or not well formed
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Suppression:
     last: int
     span: Span
     used: bool = False
+    malformed: bool = False
 
 
 def _block_starts(items) -> dict[int, int]:
@@ -91,6 +93,10 @@ def suppressions(ctx) -> list[Suppression]:
         for c in source.comments:
             m = _SUPPRESS.match(c.text)
             if not m:
+                if _DIRECTIVE.match(c.text):  # `# constc disable=`, `# constc: disabel=`: say so, never ignore
+                    span = Span(file=rel, line=c.line, column=c.column, end_line=c.line,
+                                end_column=c.column + len(c.text))
+                    out.append(Suppression((), c.line, c.line, span, malformed=True))
                 continue
             alone = not lines[c.line - 1][: c.column - 1].strip()
             line = c.line + 1 if alone else c.line

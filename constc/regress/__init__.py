@@ -234,9 +234,7 @@ def affected_scopes(result: DiffResult) -> dict[str, set[Scope]]:
     for c in result.changes:
         if c.principle_id is None:  # header and version findings change no label
             continue
-        ids = {c.principle_id}
-        if c.rule.startswith("PRECEDENCE"):
-            ids = {x for x in (c.before or c.after or "").split(" over ") if x}
+        ids = {c.principle_id} | ({c.other_id} if c.other_id else set())
         for pid in ids:
             p = head.get(pid) or base.get(pid)
             if p is None:
