@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from constc.label import DTYPE_ALIASES, LabelError, Request, dtype_label
+from constc.label.tokens import Encoder
 
 
 def pick_device(name: str) -> str:
@@ -128,7 +129,7 @@ class TransformersLabeler:
         self.device = device
         self.dtype = dtype_label(model.dtype)
         self.chat = chat_template
-        self.use_chat = chat_template and bool(getattr(tokenizer, "chat_template", None))
+        self.encoder = Encoder(tokenizer, chat_template)
         self.share_prefix = share_prefix
         self.batch_size = (64 if device == "cuda" else 16) if batch_size == "auto" else int(batch_size)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else \
@@ -136,8 +137,6 @@ class TransformersLabeler:
         self.max_len = getattr(model.config, "max_position_embeddings", None) or 2048
         self.forward_passes = 0
         self.tokens_computed = 0          # tokens that went through the model (prefixes once)
-        self._option_cache: dict[str, list[int]] = {}
-        self._encoded: dict[str, list[int]] = {}  # fits() and score() see the same prompt: encode once
         self._prefix: tuple | None = None  # (token ids, KV cache) of the last shared prefix
         # transformers 5 renamed `past_key_values` to `cache`; accept either
         import inspect
@@ -146,31 +145,13 @@ class TransformersLabeler:
 
     # ---- tokens --------------------------------------------------------------------
     def encode(self, prompt: str) -> list[int]:
-        ids = self._encoded.get(prompt)
-        if ids is None:
-            if len(self._encoded) > 4096:  # bounded: a job's prompts pass fits() then score() soon after
-                self._encoded.clear()
-            if self.use_chat:
-                text = self.tok.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
-                                                    add_generation_prompt=True)
-                ids = self.tok(text, add_special_tokens=False)["input_ids"]
-            else:
-                ids = self.tok(prompt)["input_ids"]
-            self._encoded[prompt] = ids
-        return ids
+        return self.encoder.encode(prompt)
 
     def option_ids(self, option: str) -> list[int]:
-        """Tokens of an option; in a chat the reply starts a new turn, so no leading space."""
-        if option not in self._option_cache:
-            text = option.lstrip() if self.use_chat else option
-            ids = self.tok(text, add_special_tokens=False)["input_ids"]
-            if not ids:
-                raise LabelError(f"answer option {option!r} encodes to no tokens")
-            self._option_cache[option] = ids
-        return self._option_cache[option]
+        return self.encoder.option_ids(option)
 
     def fits(self, prompt: str, options: tuple[str, ...]) -> bool:
-        return len(self.encode(prompt)) + max(len(self.option_ids(o)) for o in options) <= self.max_len
+        return self.encoder.fits(prompt, options, self.max_len)
 
     # ---- scoring --------------------------------------------------------------------
     def score(self, requests: Sequence[Request]) -> list[list[float]]:
@@ -187,9 +168,7 @@ class TransformersLabeler:
     def _rows(self, requests, encoded, prefix_len):
         rows = []
         for i, ids in encoded.items():
-            opts = [self.option_ids(o) for o in requests[i].options]
-            if len({tuple(o) for o in opts}) != len(opts):
-                raise LabelError(f"answer options {requests[i].options} encode to the same tokens")
+            opts = self.encoder.options(requests[i])
             tail = ids[prefix_len:]
             if all(len(o) == 1 for o in opts):  # one row gives every option
                 rows.append(_Row(i, tail, [(k, 1, o[0]) for k, o in enumerate(opts)]))
