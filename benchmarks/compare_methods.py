@@ -64,7 +64,7 @@ def main() -> int:
     out = {}
     for method in args.methods.split(","):
         start = time.perf_counter()
-        rows = api.label(args.path, method=method, model=args.model, dtype=args.dtype).rows
+        rows = api.label(args.path, method=method, judge=api.ModelSpec(model=args.model, dtype=args.dtype)).rows
         rows = [r for r in rows if r.get("p_violation") is not None and r["expected"] in ("violates", "complies")]
         from constc.label.job import calibration
 

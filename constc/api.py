@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from constc.errors import CheckFailed, UsageError, UserError
+from constc.label.backends import ModelSpec
 from constc.label.methods import judge_method
 from constc.targets import compilation, compilations, validate_scope
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from constc.passes import Context
 
 __all__ = ["CheckFailed", "UserError", "checked", "compilation", "compilations", "validate_scope", "judge_method",
-           "labeler", "label", "sides", "regress"]
+           "labeler", "label", "sides", "regress", "ModelSpec"]
 
 
 def checked(path: str | Path = "."):
@@ -39,12 +40,14 @@ def checked(path: str | Path = "."):
     return ctx
 
 
-def labeler(model: str = "default", device: str = "auto", dtype: str = "auto", batch_size: int | str = "auto",
-            chat_template: bool = True, trust_remote_code: bool = False):
-    """The transformers labeler for a model, loaded only when a pair is not in the cache."""
-    from constc.label.lazy import LazyLabeler
+def labeler(spec: ModelSpec | None = None, ctx: Context | None = None) -> Labeler:
+    """The labeler a ModelSpec names (default: the transformers backend on the embedded
+    model, loaded only when a pair is not in the cache); `ctx`'s [label] settings fill in
+    what the spec leaves open."""
+    from constc.label.backends import make_labeler, with_config
 
-    return LazyLabeler(model, device, dtype, batch_size, chat_template, trust_remote_code)
+    spec = spec or ModelSpec()
+    return make_labeler(with_config(spec, ctx.project.config.label) if ctx else spec)
 
 
 @dataclass
@@ -59,10 +62,9 @@ class LabelRun:
 
 def label(path: str | Path = ".", *, target: str = "judge", method: str | None = None, locale: str | None = None,
           jurisdiction: str | None = None, mutations: str = "none", limit: int | None = None,
-          model: str = "default", device: str = "auto", dtype: str = "auto", batch_size: int | str = "auto",
-          chat_template: bool = True, trust_remote_code: bool = False, no_cache: bool = False,
-          quiet: bool = True, labeler_: Labeler | None = None) -> LabelRun:
-    """Label every (case, principle) pair of a target; one row per pair."""
+          judge: Labeler | ModelSpec | None = None, no_cache: bool = False, quiet: bool = True) -> LabelRun:
+    """Label every (case, principle) pair of a target; one row per pair. `judge`: a
+    Labeler, or the ModelSpec of one (default: the embedded model on transformers)."""
     from constc.label import LabelError
     from constc.label.job import build_pairs, row, run
     from constc.label.store import default_store
@@ -82,7 +84,7 @@ def label(path: str | Path = ".", *, target: str = "judge", method: str | None =
     pairs = pairs[:limit] if limit else pairs
     if not pairs:  # a fact about the project: said before the model is even looked at
         raise LabelError(f"nothing to label: no eval case names a principle for target {target}")
-    lab = labeler_ or labeler(model, device, dtype, batch_size, chat_template, trust_remote_code)
+    lab = judge if judge is not None and not isinstance(judge, ModelSpec) else labeler(judge, ctx)
     counts = run(lab, pairs, default_store(no_cache), quiet=quiet)
     skipped = sorted({c.locale for c in ctx.evalcases
                       if c.locale and not any(comp.in_locale(c.locale) for comp in comps)})
@@ -121,16 +123,22 @@ def sides(path: str | Path = ".", *, against: str | None = None, base: str | Non
 
 def regress(path: str | Path = ".", *, against: str | None = None, base: str | None = None,
             head: str | None = None, staged: bool = False, pre_push: bool = False, method: str | None = None,
-            mutations: str = "none", model: str = "default", device: str = "auto", dtype: str = "auto",
-            batch_size: int | str = "auto", chat_template: bool = True, trust_remote_code: bool = False,
-            no_cache: bool = False, quiet: bool = True, labeler_: Labeler | None = None):
+            mutations: str = "none", judge: Labeler | ModelSpec | None = None, no_cache: bool = False,
+            quiet: bool = True):
     """Relabel the eval cases a change affects at both revisions and judge the change.
 
     Both revisions are compiled and checked first: a head with errors raises CheckFailed
-    before anything is scored."""
+    before anything is scored, and before a model or server is even started."""
     from constc.label.store import default_store
     from constc.regress import regress as run_regress
 
     base_side, head_side = sides(path, against=against, base=base, head=head, staged=staged, pre_push=pre_push)
-    lab = labeler_ or labeler(model, device, dtype, batch_size, chat_template, trust_remote_code)
-    return run_regress(base_side, head_side, lab, default_store(no_cache), mutations, method=method, quiet=quiet)
+    if judge is not None and not isinstance(judge, ModelSpec):
+        return run_regress(base_side, head_side, judge, default_store(no_cache), mutations, method=method,
+                           quiet=quiet)
+    spec = judge
+
+    def make(ctx) -> Labeler:  # called with the checked head's context, after validation
+        return labeler(spec, ctx)
+
+    return run_regress(base_side, head_side, make, default_store(no_cache), mutations, method=method, quiet=quiet)

@@ -72,6 +72,10 @@ class LabelSection(_Strict):
     threshold: Probability = 0.5
     thresholds: dict[str, Probability] = Field(default_factory=dict)
     method: Literal["yesno", "fewshot", "likelihood"] | None = None  # None: the default method
+    # the engine, when the command line names none (docs/scale.md); never an API key here
+    backend: Literal["transformers", "vllm", "openai", "ray"] | None = None
+    base_url: str | None = None
+    ray_address: str | None = None
 
 
 class RegressSection(_Strict):

@@ -74,7 +74,7 @@ class ForwardQueries(PlannedLabeler):
     """Answers each query with one plain forward pass of the tiny model: no batching, no KV
     sharing, nothing clever, so it is an independent check of the engine."""
 
-    engine = "test-forward"
+    engine_name = "test-forward"
 
     def __init__(self, model, tok, chat):
         from constc.label.tokens import Encoder

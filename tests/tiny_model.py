@@ -6,7 +6,10 @@ CHAT_TEMPLATE = ("{% for m in messages %}<|{{ m.role }}|>{{ m.content }}\n{% end
                  "{% if add_generation_prompt %}<|assistant|>{% endif %}")
 
 
-def make_tiny_model(dest: Path, chat: bool = True, seed: int = 0, max_positions: int = 1024) -> Path:
+def make_tiny_model(dest: Path, chat: bool = True, seed: int = 0, max_positions: int = 1024,
+                    head_dim: int = 8) -> Path:
+    """head_dim 8 keeps the suite fast; vLLM's CPU attention needs head_dim 64 (the
+    scale-out tier asks for it)."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -20,8 +23,10 @@ def make_tiny_model(dest: Path, chat: bool = True, seed: int = 0, max_positions:
     tok = PreTrainedTokenizerFast(tokenizer_object=core, bos_token="<s>", eos_token="</s>", pad_token="<pad>")
     if chat:
         tok.chat_template = CHAT_TEMPLATE
-    config = LlamaConfig(vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=max_positions,
+    heads = 4 if head_dim == 8 else 2
+    config = LlamaConfig(vocab_size=len(vocab), hidden_size=heads * head_dim, intermediate_size=2 * heads * head_dim,
+                         num_hidden_layers=2, num_attention_heads=heads, num_key_value_heads=heads // 2,
+                         max_position_embeddings=max_positions,
                          bos_token_id=1, eos_token_id=2, pad_token_id=0)
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)

@@ -12,9 +12,14 @@ from constc.cli import EXIT_CLEAN, UsageError
 
 def model_kwargs(args) -> dict:
     """The model options every labeling command shares, as API keyword arguments."""
-    return {"model": args.model, "device": args.device, "dtype": args.dtype, "batch_size": args.batch_size,
-            "chat_template": not args.no_chat_template, "trust_remote_code": args.trust_remote_code,
-            "no_cache": args.no_cache, "quiet": args.quiet, "method": args.method}
+    from constc.label.backends import ModelSpec
+
+    spec = ModelSpec(model=args.model, device=args.device, dtype=args.dtype, batch_size=args.batch_size,
+                     chat_template=not args.no_chat_template, trust_remote_code=args.trust_remote_code,
+                     backend=args.backend, base_url=args.base_url, tokenizer=args.tokenizer,
+                     ray_address=args.ray_address, ray_engine=args.ray_engine, ray_actors=args.ray_actors,
+                     ray_gpus=args.ray_gpus)
+    return {"judge": spec, "no_cache": args.no_cache, "quiet": args.quiet, "method": args.method}
 
 
 def run_label(args) -> int:
@@ -104,6 +109,19 @@ def add_model_args(p) -> None:
                    help="how the judge scores a case (default: [label] method in constc.toml, else "
                    "the default method; see docs/labeling.md)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    g = p.add_argument_group("engines (docs/scale.md)")
+    g.add_argument("--backend", choices=["transformers", "vllm", "openai", "ray"],
+                   help="what scores: transformers in this process (default), vllm in this process, an "
+                   "OpenAI-compatible server (openai), or Ray actors (default: [label] backend, else transformers)")
+    g.add_argument("--base-url", help="openai: the server, e.g. http://127.0.0.1:8000/v1 (the API key is read from "
+                   "$CONSTC_API_KEY, never from a flag)")
+    g.add_argument("--tokenizer", help="openai: the served model's tokenizer folder (default: --model, when it is a "
+                   "folder)")
+    g.add_argument("--ray-address", help="ray: an existing cluster's address (default: a private local cluster)")
+    g.add_argument("--ray-engine", choices=["transformers", "vllm"], default="transformers",
+                   help="ray: what each actor runs (default: transformers)")
+    g.add_argument("--ray-actors", type=int, default=1, help="ray: how many actors score at once (default 1)")
+    g.add_argument("--ray-gpus", type=float, default=0, help="ray: GPUs per actor (default 0)")
 
 
 def register(sub) -> None:

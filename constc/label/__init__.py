@@ -8,7 +8,7 @@ is imported only when a real model is asked for (the `label` extra).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol, Sequence, runtime_checkable
 
 from constc.errors import UserError
 
@@ -42,11 +42,23 @@ class Request:
     raw: bool = False
 
 
+@runtime_checkable
 class Labeler(Protocol):
-    model_id: str
-    revision: str
-    dtype: str
-    chat: bool
+    """What scores. Optional extras a labeler may have: `engine_name` (its name in the cache key,
+    default transformers), `batch_pairs` (requests per committed chunk) and `score_stream`
+    (yields (index, scores) batches as they finish, each committed at once)."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def revision(self) -> str: ...
+
+    @property
+    def dtype(self) -> str: ...
+
+    @property
+    def chat(self) -> bool: ...
 
     def score(self, requests: Sequence[Request]) -> list[list[float]]:
         """For each request, its options' probabilities normalised to sum to 1 (or, for a

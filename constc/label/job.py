@@ -149,8 +149,35 @@ class Progress:
             sys.stderr.write("\n")
 
 
+def engine(labeler: Labeler) -> str:
+    """The engine's name in cache keys and rows (a labeler without one is transformers)."""
+    return getattr(labeler, "engine_name", "transformers")
+
+
 def _key(labeler: Labeler, r: Request) -> str:
-    return request_key(labeler.model_id, labeler.revision, labeler.dtype, labeler.chat, r.prompt, r.options, r.raw)
+    return request_key(labeler.model_id, labeler.revision, labeler.dtype, labeler.chat, r.prompt, r.options, r.raw,
+                       engine(labeler))
+
+
+CANARY = Request("constc canary. Is the sky green? Answer Yes or No.", (" Yes", " No"), "constc-canary")
+CANARY_TOLERANCE = 1e-3
+
+
+def check_canary(labeler: Labeler, store: LabelStore) -> None:
+    """A served model can be swapped behind the same name: score a fixed prompt fresh and
+    compare it with what this (model, revision, engine) gave before. Cached scores from
+    another model must never mix with new ones."""
+    key = _key(labeler, CANARY)
+    now = labeler.score([CANARY])[0]
+    before = store.get_many([key]).get(key)
+    if before is not None and _valid(before, CANARY):
+        moved = max(abs(a - b) for a, b in zip(now, before["p"]))
+        if moved > CANARY_TOLERANCE:
+            raise LabelError(f"the model behind {labeler.model_id} changed: a fixed canary prompt scores {now[0]:.4f} "
+                             f"now and {before['p'][0]:.4f} in the cache (difference {moved:.2g}); its cached scores "
+                             "belong to another model. Restore the model, or label with --no-cache")
+        return
+    store.put_many({key: {"p": now, "t": False, "s": _sha(CANARY.prompt)}})
 
 
 def _sha(prompt: str) -> str:
@@ -173,7 +200,7 @@ def _valid(entry, request: Request) -> bool:
         return False
 
 
-def run(labeler: Labeler, pairs: list[Pair], store: LabelStore, quiet: bool = True, chunk: int = 128) -> dict:
+def run(labeler: Labeler, pairs: list[Pair], store: LabelStore, quiet: bool = True, chunk: int | None = None) -> dict:
     """Score every pair, cache first, committing each chunk as it finishes. Returns counts.
 
     Only requests missing from the cache touch the model: their pair is fitted to the
@@ -200,18 +227,29 @@ def run(labeler: Labeler, pairs: list[Pair], store: LabelStore, quiet: bool = Tr
         if truncated:
             pair.truncated = True
     hits = sum(p.cached for p in pairs)
+    if todo and engine(labeler) != "transformers":  # a local transformers model is its own fingerprint
+        check_canary(labeler, store)
     progress = Progress(len(todo), quiet)
     items = sorted(todo.items(), key=lambda kv: kv[1][1].group)  # keep groups together for prefix reuse
     fresh: dict[str, dict] = {}
+    size: int = chunk or int(getattr(labeler, "batch_pairs", 128))
+
+    def commit(part, scores):
+        batch = {key: {"p": probs, "t": pair.truncated, "s": _sha(req.prompt)}
+                 for (key, (pair, req)), probs in zip(part, scores)}
+        store.put_many(batch)  # only this process writes the cache, batch by batch as results arrive
+        fresh.update(batch)
+        progress.update(len(batch))
+
     try:
-        for start in range(0, len(items), chunk):
-            part = items[start:start + chunk]
-            scores = labeler.score([req for _, (_, req) in part])
-            batch = {key: {"p": probs, "t": pair.truncated, "s": _sha(req.prompt)}
-                     for (key, (pair, req)), probs in zip(part, scores)}
-            store.put_many(batch)
-            fresh.update(batch)
-            progress.update(len(batch))
+        for start in range(0, len(items), size):
+            part = items[start:start + size]
+            stream = getattr(labeler, "score_stream", None)
+            if stream is None:
+                commit(part, labeler.score([req for _, (_, req) in part]))
+                continue
+            for answered in stream([req for _, (_, req) in part]):
+                commit([part[i] for i, _ in answered], [probs for _, probs in answered])
     finally:
         progress.close()
     done = {**cached, **fresh}
@@ -231,7 +269,7 @@ def row(pair: Pair, labeler: Labeler, method: str = DEFAULT_METHOD) -> dict:
     case = pair.case
     out = {"case_id": case.id, "principle_id": pair.principle_id, "locale": case.locale, "mutation": case.mutation,
            "expected": case.expected, "threshold": pair.threshold, "method": method, "model": labeler.model_id,
-           "model_revision": labeler.revision, "dtype": labeler.dtype,
+           "model_revision": labeler.revision, "dtype": labeler.dtype, "engine": engine(labeler),
            "prompt_sha256": pair.scored_sha256,
            "truncated": pair.truncated, "cached": pair.cached}
     if pair.error or not pair.probs:

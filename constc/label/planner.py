@@ -93,7 +93,7 @@ class PlannedLabeler:
     """A Labeler over an engine that answers next-token queries (subclasses implement
     `answer`). Encoding, the context check and the arithmetic happen here, on the driver."""
 
-    engine = "planned"
+    engine_name = "planned"
     chat = True
     max_len = 2048
 

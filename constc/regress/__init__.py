@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from constc.diagnostics.model import Span
 from constc.diff import DiffResult, run_diff
@@ -392,8 +393,10 @@ def _verdict(pid, category, outs: list[Outcome], principle, cfg) -> PrincipleVer
                             min_detectable_drop(len(pv), cfg.alpha), len(pv), targets)
 
 
-def regress(base: Side, head: Side, labeler: Labeler, store: LabelStore, mutations: str = "none",
-            method: str | None = None, quiet: bool = True) -> RegressResult:
+def regress(base: Side, head: Side, judge: Labeler | Callable[..., Labeler], store: LabelStore,
+            mutations: str = "none", method: str | None = None, quiet: bool = True) -> RegressResult:
+    """`judge`: a Labeler, or a function of the head's context that makes one, called only
+    once both revisions have been checked (a broken head never waits for a model or server)."""
     from constc.errors import CheckFailed
     from constc.label.methods import judge_method
 
@@ -405,6 +408,7 @@ def regress(base: Side, head: Side, labeler: Labeler, store: LabelStore, mutatio
                           errors, head_ctx.texts)
     cfg = head.project.config.regress
     method = judge_method(head_ctx, method)
+    labeler: Labeler = judge if isinstance(judge, Labeler) else judge(head_ctx)
     notes = []
     base_ok = result.base_ctx.ok and result.base_ctx.constitution.header is not None
     if not base_ok:

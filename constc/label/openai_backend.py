@@ -1,0 +1,171 @@
+"""`--backend openai`: the planner's queries answered by an OpenAI-compatible
+`/v1/completions` server that returns log-probabilities for chosen token ids (vLLM serve;
+docs/scale.md says which versions and servers).
+
+Prompts are sent as token ids made by the local copy of the model's tokenizer and chat
+template (`--tokenizer`, default `--model` when it is a directory), never as text, so the
+server's own templating cannot drift from ours; at start-up the server's `/tokenize` (where
+it has one) must agree with the local tokenizer. Each query asks for exactly its children
+(`logprob_token_ids`), which keeps the server's prefix cache; a server that rejects that
+field gets each option teacher-forced with `echo` instead (exact, without prefix-cache
+reads), with a warning. The API key comes from the environment (`CONSTC_API_KEY`), never
+from the command line or constc.toml.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from constc.label import LabelError
+from constc.label.planner import Plan, PlannedLabeler, Query, answers_from_options
+from constc.label.tokens import Encoder
+
+KEY_VARIABLE = "CONSTC_API_KEY"
+PROBE_TEXT = "constc checks that this server tokenizes like the local tokenizer: 1, 2, 3."
+
+
+class ServerError(LabelError):
+    pass
+
+
+class OpenAILabeler(PlannedLabeler):
+    engine_name = "openai"
+    batch_pairs = 512  # requests per job chunk: enough to keep a server busy, small enough to resume
+
+    def __init__(self, base_url: str, model: str, tokenizer: str | None = None, chat_template: bool = True,
+                 timeout: float = 120.0, retries: int = 3, max_inflight: int = 8):
+        self.base = base_url.rstrip("/")
+        if not self.base.startswith(("http://", "https://")):
+            raise LabelError(f"--base-url must be an http(s) URL such as http://127.0.0.1:8000/v1 (got {base_url!r})")
+        self.name, self.timeout, self.retries, self.max_inflight = model, timeout, retries, max_inflight
+        self.key = os.environ.get(KEY_VARIABLE)
+        card = self._card()
+        path = Path(tokenizer or model)
+        if not path.is_dir():
+            raise LabelError(f"--backend openai needs the model's tokenizer locally: pass --tokenizer DIR (a folder with "
+                             f"tokenizer.json / tokenizer_config.json); {path} is not a folder")
+        from transformers import AutoTokenizer
+
+        super().__init__(Encoder(AutoTokenizer.from_pretrained(path), chat_template))
+        self.chat = chat_template
+        self.model_id = f"{model}@{self.base}"
+        # the server cannot fingerprint its weights for us: the served root names them, and the
+        # canary scored at the start of every job (constc.label.job) catches a swapped model
+        self.revision = str(card.get("root") or model)
+        self.max_len = int(card.get("max_model_len") or 2048)
+        self.dtype = "server"
+        self._check_tokenizer()
+        self.route = "trie" if self._probe_token_ids() else "options"
+        if self.route == "options":
+            print(f"constc: warning: {self.base} rejects logprob_token_ids; scoring each option with echo (exact, "
+                  "but without prefix-cache reads; a vLLM with logprob_token_ids on /v1/completions is faster)",
+                  file=sys.stderr)
+
+    # ---- HTTP ----------------------------------------------------------------------
+    def _request(self, path: str, body: dict | None = None, root: bool = False) -> dict:
+        url = (self.base.removesuffix("/v1") if root else self.base) + path
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        req = urllib.request.Request(url, data=data, method="GET" if body is None else "POST")
+        req.add_header("Content-Type", "application/json")
+        if self.key:
+            req.add_header("Authorization", f"Bearer {self.key}")
+        last: Exception | None = None
+        for attempt in range(self.retries + 1):
+            try:
+                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                    return json.loads(resp.read().decode("utf-8"))
+            except urllib.error.HTTPError as err:
+                if err.code < 500:  # the server understood and refused: retrying will not help
+                    detail = err.read().decode("utf-8", "replace")[:300]
+                    raise ServerError(f"{url}: HTTP {err.code}: {detail}") from None
+                last = err
+            except (urllib.error.URLError, OSError, json.JSONDecodeError) as err:
+                last = err
+            if attempt < self.retries:
+                time.sleep(min(8.0, 0.5 * 2 ** attempt))
+        reason = getattr(last, "reason", last)
+        raise LabelError(f"cannot reach {url}: {reason}; is the server running? (every finished batch is in the "
+                         "label cache: rerun to resume)")
+
+    def _card(self) -> dict:
+        cards = self._request("/models").get("data") or []
+        for card in cards:
+            if card.get("id") == self.name:
+                return card
+        served = ", ".join(str(c.get("id")) for c in cards) or "none"
+        raise LabelError(f"{self.base} does not serve model {self.name!r} (it serves: {served}); pass --model NAME")
+
+    def _check_tokenizer(self) -> None:
+        try:
+            got = self._request("/tokenize", {"model": self.name, "prompt": PROBE_TEXT, "add_special_tokens": False},
+                                root=True).get("tokens")
+        except ServerError:
+            return  # a server without /tokenize: nothing to compare with
+        want = self.encoder.tok(PROBE_TEXT, add_special_tokens=False)["input_ids"]
+        if got is not None and list(got) != list(want):
+            raise LabelError(f"the local tokenizer does not match the one {self.base} serves {self.name} with; "
+                             "pass --tokenizer with the served model's own tokenizer folder")
+
+    def _probe_token_ids(self) -> bool:
+        ids = self.encoder.tok(PROBE_TEXT, add_special_tokens=False)["input_ids"]
+        try:
+            out = self._completions([ids], kids=[ids[0], ids[1]])
+        except ServerError:
+            return False
+        top = out[0]["logprobs"]["top_logprobs"][0]
+        return f"token_id:{ids[0]}" in top and f"token_id:{ids[1]}" in top
+
+    def _completions(self, prompts: list[list[int]], kids: list[int] | None = None) -> list[dict]:
+        body: dict = {"model": self.name, "prompt": prompts, "max_tokens": 1, "temperature": 0.0,
+                      "return_tokens_as_token_ids": True}
+        if kids is None:
+            body.update(echo=True, logprobs=1)
+        else:
+            body.update(logprobs=len(kids), logprob_token_ids=kids)
+        choices = self._request("/completions", body).get("choices") or []
+        if len(choices) != len(prompts):
+            raise LabelError(f"{self.base} answered {len(choices)} choices for {len(prompts)} prompts")
+        return sorted(choices, key=lambda c: c.get("index", 0))
+
+    # ---- scoring -------------------------------------------------------------------
+    def answer(self, queries: list[Query], plans: list[Plan]) -> list[dict[int, float]]:
+        if self.route == "options":
+            return self._answer_options(plans)
+        by_kids: dict[tuple[int, ...], list[int]] = {}  # one request per child set, many prompts each
+        for i, q in enumerate(queries):
+            by_kids.setdefault(q.kids, []).append(i)
+        jobs = [(kids, members[at:at + 64]) for kids, members in by_kids.items() for at in range(0, len(members), 64)]
+        answers: list[dict[int, float]] = [{} for _ in queries]
+
+        def run(job):
+            kids, members = job
+            return job, self._completions([list(queries[i].ids) for i in members], list(kids))
+
+        with ThreadPoolExecutor(self.max_inflight) as pool:
+            for (kids, members), choices in pool.map(run, jobs):
+                for i, choice in zip(members, choices):
+                    top = choice["logprobs"]["top_logprobs"][0]
+                    answers[i] = {t: float(top[f"token_id:{t}"]) for t in kids}
+        return answers
+
+    def _answer_options(self, plans: list[Plan]) -> list[dict[int, float]]:
+        prompts = [p.base + rest for p in plans for rest in p.rests]
+        choices = []
+        for at in range(0, len(prompts), 64):
+            choices += self._completions(prompts[at:at + 64])
+        answers, at = [], 0
+        for p in plans:
+            per_option = []
+            for rest in p.rests:
+                lps = choices[at]["logprobs"]["token_logprobs"]
+                per_option.append([float(lps[len(p.base) + j]) for j in range(len(rest))])
+                at += 1
+            answers += answers_from_options(p, per_option)
+        return answers
