@@ -309,3 +309,29 @@ addendum HARM-03 locale de-DE { title "Anderes" statement "Keine Hilfe bei ander
     assert threshold(de, de.by_id["HARM-01"]) == 0.4   # the addendum beats constc.toml
     assert threshold(de, de.by_id["HARM-02"]) == 0.35  # the principle's own
     assert threshold(en, en.by_id["HARM-03"]) == 0.6   # [label] threshold
+
+
+def test_engine_backends_say_what_is_missing(sample_copy, tiny):
+    """The main environment has no vLLM and no Ray: a clear exit 2 each, before any work."""
+    for args, said in ((["--backend", "vllm", "--model", str(tiny)], "--backend vllm needs vLLM"),
+                       (["--backend", "ray", "--model", str(tiny)], "--backend ray needs Ray Data"),
+                       (["--backend", "openai", "--model", str(tiny)], "needs --base-url"),
+                       (["--base-url", "http://127.0.0.1:1/v1"], "--base-url is for --backend openai"),
+                       (["--backend", "openai", "--base-url", "ftp://x/v1", "--model", "m"], "must be an http(s) URL")):
+        r = run_constc("label", "--limit", "2", *args, cwd=sample_copy)
+        assert r.returncode == 2 and said in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)
+    config = sample_copy / "constc.toml"
+    config.write_text(config.read_text() + '\n[label]\nbackend = "vllm"\n')
+    r = run_constc("label", "--limit", "2", "--model", str(tiny), cwd=sample_copy)  # [label] backend decides
+    assert r.returncode == 2 and "--backend vllm needs vLLM" in r.stderr, r.stderr
+
+
+def test_engine_identity_joins_the_key_and_transformers_keys_stay():
+    import hashlib
+
+    from constc.label.store import SCORING_VERSION, request_key
+
+    old = hashlib.sha256(json.dumps([SCORING_VERSION, "m", "r", "float32", True, "p", [" Yes", " No"]],
+                                    ensure_ascii=False).encode()).hexdigest()
+    assert request_key("m", "r", "float32", True, "p", (" Yes", " No")) == old
+    assert request_key("m", "r", "float32", True, "p", (" Yes", " No"), engine="vllm") != old

@@ -37,7 +37,7 @@ class ServerError(LabelError):
 
 class OpenAILabeler(PlannedLabeler):
     engine_name = "openai"
-    batch_pairs = 512  # requests per job chunk: enough to keep a server busy, small enough to resume
+    batch_pairs = 64  # requests per committed chunk: a killed server or job loses at most this many
 
     def __init__(self, base_url: str, model: str, tokenizer: str | None = None, chat_template: bool = True,
                  timeout: float = 120.0, retries: int = 3, max_inflight: int = 8):
@@ -55,9 +55,10 @@ class OpenAILabeler(PlannedLabeler):
 
         super().__init__(Encoder(AutoTokenizer.from_pretrained(path), chat_template))
         self.chat = chat_template
-        self.model_id = f"{model}@{self.base}"
-        # the server cannot fingerprint its weights for us: the served root names them, and the
-        # canary scored at the start of every job (constc.label.job) catches a swapped model
+        # the served name, not the URL: servers of one model share a cache, and a job resumes on
+        # another server. The server cannot fingerprint its weights for us: the served root
+        # names them, and the canary scored at the start of every job catches a swapped model.
+        self.model_id = model
         self.revision = str(card.get("root") or model)
         self.max_len = int(card.get("max_model_len") or 2048)
         self.dtype = "server"

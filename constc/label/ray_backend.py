@@ -39,7 +39,10 @@ class RayLabeler:
     whether an actor or this process computes them, so the cache keys are the same too."""
 
     def __init__(self, inner: str, kwargs: dict, address: str | None = None, actors: int = 1,
-                 batch_size: int = 64, num_cpus: float = 1, num_gpus: float = 0, factory: str | None = None):
+                 batch_size: int = 64, num_cpus: float = 1, num_gpus: float = 0, factory: str | None = None,
+                 factory_kwargs: dict | None = None):
+        """`factory` ("module:Class", default the inner engine's labeler) builds each actor's
+        labeler from `kwargs` plus `factory_kwargs` (a wrapper's own arguments)."""
         try:
             import ray  # noqa: F401
             import ray.data  # noqa: F401
@@ -49,6 +52,7 @@ class RayLabeler:
         if inner not in INNER:
             raise LabelError(f"--ray-engine must be one of {', '.join(INNER)} (got {inner!r})")
         self.factory, self.kwargs = factory or INNER[inner], dict(kwargs)
+        self.actor_kwargs = {**self.kwargs, **(factory_kwargs or {})}
         self.address, self.actors, self.batch_size = address, actors, batch_size
         self.num_cpus, self.num_gpus = num_cpus, num_gpus
         self.engine_name = inner
@@ -103,7 +107,7 @@ class RayLabeler:
         rows = [{"i": i, "prompt": r.prompt, "options": json.dumps(list(r.options)), "group": r.group,
                  "raw": r.raw} for i, r in enumerate(requests)]
         ds = ray.data.from_items(rows).map_batches(
-            ScoringActor, fn_constructor_kwargs={"factory": self.factory, "kwargs": self.kwargs},
+            ScoringActor, fn_constructor_kwargs={"factory": self.factory, "kwargs": self.actor_kwargs},
             batch_size=self.batch_size, concurrency=self.actors, num_cpus=self.num_cpus, num_gpus=self.num_gpus)
         for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
             yield [(int(i), json.loads(p)) for i, p in zip(batch["i"], batch["p"])]

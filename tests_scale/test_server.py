@@ -1,0 +1,129 @@
+"""The openai backend against a real vLLM server on 127.0.0.1, started and killed by PID."""
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from conftest import run_constc
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(model, port):
+    env = {**os.environ, "VLLM_ENABLE_V1_MULTIPROCESSING": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(model),
+                             "--host", "127.0.0.1", "--port", str(port), "--dtype", "float32",
+                             "--max-model-len", "1024", "--enforce-eager"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the vLLM server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                return proc
+        except OSError:
+            time.sleep(1)
+    stop(proc)
+    raise RuntimeError("the vLLM server did not become healthy in 300 s")
+
+
+def stop(proc) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)  # by PID, with every worker it started
+        proc.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def server(tiny):
+    port = free_port()
+    proc = start_server(tiny, port)
+    yield f"http://127.0.0.1:{port}/v1"
+    stop(proc)
+
+
+def rows(path):
+    return {(r["case_id"], r["principle_id"], r["locale"]): r for r in map(json.loads, path.read_text().splitlines())}
+
+
+LIMIT = ["--limit", "40", "--locale", "en"]
+
+
+def test_openai_backend_equals_transformers(server, tiny, sample_copy):
+    r = run_constc("label", "--backend", "openai", "--base-url", server, "--model", str(tiny), *LIMIT,
+                   "-o", "served.jsonl", "-q", cwd=sample_copy)
+    assert r.returncode == 0, r.stderr
+    r = run_constc("label", "--model", str(tiny), "--dtype", "float32", *LIMIT, "-o", "local.jsonl", "-q",
+                   cwd=sample_copy)
+    assert r.returncode == 0, r.stderr
+    served, local = rows(sample_copy / "served.jsonl"), rows(sample_copy / "local.jsonl")
+    assert served.keys() == local.keys() and len(served) == 40
+    for key, row in served.items():
+        assert row["engine"] == "openai" and local[key]["engine"] == "transformers"
+        assert row["p_violation"] == pytest.approx(local[key]["p_violation"], abs=1e-5)
+
+
+def test_clear_errors_for_a_wrong_model_and_no_server(server, tiny, sample_copy):
+    r = run_constc("label", "--backend", "openai", "--base-url", server, "--model", "nope", "--tokenizer",
+                   str(tiny), *LIMIT, cwd=sample_copy)
+    assert r.returncode == 2 and "does not serve model 'nope'" in r.stderr and str(tiny) in r.stderr
+    r = run_constc("label", "--backend", "openai", "--base-url", f"http://127.0.0.1:{free_port()}/v1", "--model",
+                   str(tiny), *LIMIT, cwd=sample_copy)
+    assert r.returncode == 2 and "cannot reach" in r.stderr and "Traceback" not in r.stderr
+    r = run_constc("label", "--backend", "openai", "--model", str(tiny), *LIMIT, cwd=sample_copy)
+    assert r.returncode == 2 and "--base-url" in r.stderr
+
+
+def test_a_server_killed_mid_run_loses_only_its_batch(tiny, sample_copy, tmp_path):
+    cache = tmp_path / "cache"
+    env = {"CONSTC_CACHE_DIR": str(cache)}
+    port = free_port()
+    proc = start_server(tiny, port)
+    url = f"http://127.0.0.1:{port}/v1"
+    args = ["label", "--backend", "openai", "--base-url", url, "--model", str(tiny), "--limit", "400", "-q"]
+    job = subprocess.Popen([sys.executable, "-m", "constc", *args, "-o", "first.jsonl"], cwd=sample_copy, env={
+        **os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    db = cache / "labels.sqlite"
+    deadline = time.time() + 300
+    committed = 0
+    while time.time() < deadline and job.poll() is None:
+        if db.exists():
+            with sqlite3.connect(db) as c:
+                committed = c.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
+            if committed >= 2:  # the canary and at least one committed batch
+                break
+        time.sleep(0.2)
+    stop(proc)
+    out, err = job.communicate(timeout=300)
+    assert job.returncode == 2 and "cannot reach" in err and "rerun to resume" in err, err
+    with sqlite3.connect(db) as c:
+        kept = c.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
+    assert kept >= 2
+    port = free_port()  # the job resumes against a server on another port: the cache is the model's
+    proc = start_server(tiny, port)
+    try:
+        r = run_constc(*[a if a != url else f"http://127.0.0.1:{port}/v1" for a in args], "-o", "resumed.jsonl",
+                       cwd=sample_copy, env=env)
+        assert r.returncode == 0, r.stderr
+        scored = int(r.stderr.split(" prompt(s) scored")[0].rsplit(": ", 1)[1])
+        with sqlite3.connect(db) as c:
+            total = c.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
+        assert scored == total - kept  # exactly the rest, nothing twice
+        r = run_constc(*[a if a != url else f"http://127.0.0.1:{port}/v1" for a in args], "-o", "again.jsonl",
+                       cwd=sample_copy, env=env)
+        assert r.returncode == 0 and " 0 prompt(s) scored" in r.stderr
+    finally:
+        stop(proc)
+    resumed, again = rows(sample_copy / "resumed.jsonl"), rows(sample_copy / "again.jsonl")
+    assert len(resumed) == 400 and all(resumed[k]["p_violation"] == again[k]["p_violation"] for k in resumed)
