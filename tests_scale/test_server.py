@@ -127,3 +127,24 @@ def test_a_server_killed_mid_run_loses_only_its_batch(tiny, sample_copy, tmp_pat
         stop(proc)
     resumed, again = rows(sample_copy / "resumed.jsonl"), rows(sample_copy / "again.jsonl")
     assert len(resumed) == 400 and all(resumed[k]["p_violation"] == again[k]["p_violation"] for k in resumed)
+
+
+def test_regress_on_a_served_judge(server, tiny, sample_copy):
+    from gitrepo import commit, git, init
+
+    init(sample_copy)
+    git(sample_copy, "add", "-A")
+    git(sample_copy, "commit", "-qm", "base")
+    path = sample_copy / "constitutions" / "harmlessness.const"
+    text = path.read_text()
+    path.write_text(text.replace("Prefer the response that gives no practical help", "Choose the response that "
+                                 "gives no practical help", 1))
+    r = run_constc("regress", "--against", "HEAD", "--backend", "openai", "--base-url", server, "--model", str(tiny),
+                   "--format", "json", "-q", cwd=sample_copy)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    assert report["labeled"] > 0 and {p["principle_id"] for p in report["principles"]} == {"HARM-01"}
+    assert all(o["base"] is not None and o["head"] is not None for o in report["outcomes"])
+    r = run_constc("regress", "--against", "HEAD", "--backend", "openai", "--base-url",
+                   f"http://127.0.0.1:{free_port()}/v1", "--model", str(tiny), "--no-cache", cwd=sample_copy)
+    assert r.returncode == 2 and "cannot reach" in r.stderr
