@@ -91,3 +91,18 @@ def test_an_actor_that_dies_once_loses_nothing_and_duplicates_nothing(tiny, samp
     keys = [(r["case_id"], r["principle_id"], r["locale"]) for r in run.rows]
     assert len(keys) == len(set(keys)) == 40 and all(r["p_violation"] is not None for r in run.rows)
     assert run.counts["cache_hits"] == 0 and run.counts["errors"] == 0
+
+
+def test_ray_over_vllm_actors(tiny, sample_copy, tmp_path):
+    r = run_constc("label", "--backend", "ray", "--ray-engine", "vllm", "--model", str(tiny), *LIMIT,
+                   "-o", "ray.jsonl", "-q", cwd=sample_copy, env={"CONSTC_CACHE_DIR": str(tmp_path / "a")})
+    assert r.returncode == 2 and "explicit --dtype" in r.stderr
+    r = run_constc("label", "--backend", "ray", "--ray-engine", "vllm", "--dtype", "float32", "--model", str(tiny),
+                   *LIMIT, "-o", "ray.jsonl", "-q", cwd=sample_copy, env={"CONSTC_CACHE_DIR": str(tmp_path / "a")})
+    assert r.returncode == 0, r.stderr
+    r = run_constc("label", "--model", str(tiny), "--dtype", "float32", *LIMIT, "-o", "local.jsonl", "-q",
+                   cwd=sample_copy, env={"CONSTC_CACHE_DIR": str(tmp_path / "b")})
+    got, want = rows(sample_copy / "ray.jsonl"), rows(sample_copy / "local.jsonl")
+    assert got.keys() == want.keys() and all(r["engine"] == "vllm" for r in got.values())
+    for key in got:
+        assert got[key]["p_violation"] == pytest.approx(want[key]["p_violation"], abs=1e-5)
