@@ -63,6 +63,10 @@ class LintSection(_Strict):
 class DiffSection(_Strict):
     fail_level: Literal["ID", "PRIORITY", "SEMANTIC", "TEXT", "none"] = "SEMANTIC"
     require_version_bump: bool = True
+    # where meaning changes are approved (docs/diff.md); relative to the project root
+    changelog: str = "CHANGELOG.md"
+    ignore: list[str] = Field(default_factory=list)                 # change rules that never fail
+    ignore_only: dict[str, list[str]] = Field(default_factory=dict)  # rule -> principle IDs it never fails for
 
 
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]

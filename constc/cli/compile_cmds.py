@@ -54,6 +54,28 @@ def run_compile(args) -> int:
 IMPORT_LIMIT = 16 * 1024 * 1024
 
 
+def run_init(args) -> int:
+    from constc.scaffold import init
+
+    folder = Path(args.dir)
+    written = init(folder, args.name)
+    for rel in written:
+        print(f"wrote {folder / rel}", file=sys.stderr)
+    print(f"next: cd {folder} && git init && constc check && constc compile -t all; then edit "
+          "constitutions/principles.const (docs/language.md)", file=sys.stderr)
+    return EXIT_CLEAN
+
+
+# An imported constitution has principles but no examples or eval cases yet: L010 says
+# so as information until the team adds them, so the new project checks clean at once.
+IMPORTED_CONFIG = """[project]
+root = "constitutions/constitution.const"
+
+[lint.severity]
+L010 = "info"   # imported principles have no eval cases yet: add them, then remove this line
+"""
+
+
 def run_import(args) -> int:
     from constc.fmt import format_text
     from constc.importers import ImportFormatError, import_text
@@ -101,7 +123,7 @@ def run_import(args) -> int:
         write_atomic(root_file, formatted.encode("utf-8"))
         cfg = out / "constc.toml"
         if not cfg.exists():
-            write_atomic(cfg, b'[project]\nroot = "constitutions/constitution.const"\n')
+            write_atomic(cfg, IMPORTED_CONFIG.encode("utf-8"))
         if codes:
             write_atomic(lock, dumps_json({"codes": codes}).encode("utf-8"))
     except OSError as err:
@@ -125,6 +147,12 @@ def register(sub) -> None:
     p.add_argument("--locked", action="store_true", help="fail instead of updating guard-codes.json")
     add_format(p)
     p.set_defaults(run=run_compile)
+
+    p = sub.add_parser("init", help="start a new project that passes check and compile at once")
+    p.add_argument("dir", nargs="?", default=".", help="the project folder (default: .; created if missing)")
+    p.add_argument("--name", help="the constitution's name (default: from the folder name, e.g. my-policy -> "
+                   "my_policy)")
+    p.set_defaults(run=run_init)
 
     p = sub.add_parser("import", help="import a constitution from another layout into a new project")
     p.add_argument("file", help="the file to import")

@@ -66,4 +66,46 @@ def run_diff(base: Side, head: Side) -> DiffResult:
     changes = semantic_diff(base_ctx.constitution, head_ctx.constitution)
     version = version_check(base_ctx.constitution, head_ctx.constitution, changes) \
         if cfg.require_version_bump else None
-    return DiffResult(base, head, base_ctx, head_ctx, changes, cfg.fail_level, version, problems)
+    result = DiffResult(base, head, base_ctx, head_ctx, changes, cfg.fail_level, version, problems)
+    apply_ignores(result)
+    apply_approvals(result)
+    return result
+
+
+def apply_ignores(result: DiffResult) -> None:
+    """[diff] ignore / ignore_only (buf's ignore and ignore_only): reported, never failing."""
+    from constc.diff.semantic import RULES
+    from constc.errors import UsageError, did_you_mean
+
+    cfg = result.head.project.config.diff
+    for rule in [*cfg.ignore, *cfg.ignore_only]:
+        if rule not in RULES:
+            raise UsageError(f"constc.toml: [diff] ignore names unknown change rule '{rule}'"
+                             f"{did_you_mean(rule, RULES)}")
+    for c in result.changes:
+        c.ignored = c.rule in cfg.ignore or (c.principle_id or "") in cfg.ignore_only.get(c.rule, [])
+
+
+def apply_approvals(result: DiffResult) -> None:
+    """A change that would fail is approved by its principle's line in the changelog
+    section of the head's version; one that is not gets the exact line to add."""
+    from constc.diff.changelog import approvals
+    from constc.sources import Refused
+
+    header = result.head_ctx.constitution.header
+    version = header.version if header else None
+    needing = [c for c in result.changes if c.principle_id and fails(c, result.fail_level)]
+    if not needing or not version:
+        return
+    cfg = result.head.project
+    name = cfg.config.diff.changelog
+    try:
+        data = result.head.tree.read(name, cfg.config.project.max_file_bytes)
+    except Refused:
+        data = None
+    text = data.decode("utf-8", "replace") if data else ""
+    approved = approvals(text, version)
+    for c in needing:
+        a = approved.get(c.principle_id or "")
+        if a:
+            c.approval = f"{name}:{a.line}: {a.reason}"

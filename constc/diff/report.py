@@ -85,12 +85,33 @@ def diagnostics(result: DiffResult) -> list[Diagnostic]:
             if rule.bump != "none" else []
         if c.field in TEXT_FIELDS and c.before and c.after:
             notes.append(f"word diff: {word_diff(c.before, c.after)}")
-        out.append(Diagnostic(code=c.rule, severity=Severity.error if fails(c, result.fail_level) else Severity.info,
-                              message=c.message, span=span, related=related, notes=notes))
+        if c.approval:
+            notes.append(f"approved in {c.approval}")
+        if c.ignored:
+            notes.append("ignored by [diff] ignore in constc.toml")
+        failing = fails(c, result.fail_level)
+        out.append(Diagnostic(code=c.rule, severity=Severity.error if failing else Severity.info,
+                              message=c.message, span=span, related=related, notes=notes,
+                              hint=approval_hint(c, result) if failing else None))
     for d in result.problems:
         base_side = d.message.startswith(f"[{result.base.label}]")
         out.append(d.model_copy(update={"span": on_base(d.span, result)}) if base_side else d)
     return out
+
+
+def approval_hint(c: Change, result: DiffResult) -> str | None:
+    """Exactly what approves a failing meaning change (docs/diff.md)."""
+    from constc.diff.semantic import next_version
+
+    header, base = result.head_ctx.constitution.header, result.base_ctx.constitution.header
+    if not c.principle_id or not header or not header.version:
+        return None
+    version, bump = header.version, ""
+    if result.version and base and base.version:  # the bump is missing too: name the version it needs
+        version = next_version(base.version, result.required_bump)
+        bump = f"set version \"{version}\" and "
+    return (f"if it is meant: {bump}add `- {c.principle_id}: <why>` under `## {version}` in "
+            f"{result.head.project.config.diff.changelog}")
 
 
 def render_human(result: DiffResult) -> str:
@@ -121,8 +142,10 @@ def render_markdown(result: DiffResult) -> str:
     out += ["| principle | change | rule | level | bump | fails |", "| --- | --- | --- | --- | --- | --- |"]
     for c in result.all_changes:
         rule = RULES[c.rule]
+        status = "yes" if fails(c, result.fail_level) else f"no (approved: `{c.approval}`)" if c.approval else \
+            "no (ignored)" if c.ignored else "no"
         out.append(f"| {c.principle_id or '—'} | {c.message.replace('|', '/')} | `{c.rule}` | {rule.level or '—'} "
-                   f"| {rule.bump} | {'yes' if fails(c, result.fail_level) else 'no'} |")
+                   f"| {rule.bump} | {status.replace('|', '/')} |")
     by_principle: dict[str, list[Change]] = {}
     for c in result.changes:
         if c.principle_id:

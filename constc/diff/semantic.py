@@ -93,6 +93,8 @@ class Change(BaseModel):
     after: str | None = None
     base_span: Span | None = None
     head_span: Span | None = None
+    approval: str | None = None   # "CHANGELOG.md:12: the reason": approved, so it does not fail
+    ignored: bool = False         # by [diff] ignore / ignore_only
 
     @property
     def level(self) -> str | None:
@@ -409,6 +411,8 @@ def version_check(base: Constitution, head: Constitution, changes: list[Change])
 def fails(change: Change, fail_level: str) -> bool:
     if change.rule == Rule.VERSION_BUMP_REQUIRED.id:
         return True
+    if change.approval or change.ignored:
+        return False
     if change.level is None or fail_level == "none":
         return False
     return LEVELS.index(change.level) <= LEVELS.index(fail_level)

@@ -1,0 +1,71 @@
+"""A policy team's day: start a project, approve an intended change through the real
+pre-commit hook, keep datasets a trainer can load."""
+
+import json
+import subprocess
+import sys
+
+from conftest import run_constc
+from gitrepo import commit, git, init
+from test_hooks import hook_repo, try_commit  # noqa: F401 - hook_repo is a fixture
+
+from constc.diff.changelog import approvals
+
+
+def test_changelog_approvals_are_read_from_the_versions_section():
+    text = ("# Changelog\n\n## [1.1.0] - 2026-11-25\n\n- HARM-01: lower the threshold.\n"
+            "* PRIV-01, PRIV-02: cover voice recordings\n- HELP-01:\n- see HARM-09: not at the start\n\n"
+            "## 1.0.0\n\n- HARM-02: first version\n")
+    got = approvals(text, "1.1.0")
+    assert sorted(got) == ["HARM-01", "PRIV-01", "PRIV-02"]
+    assert got["HARM-01"].line == 5 and got["PRIV-02"].reason == "cover voice recordings"
+    assert sorted(approvals(text, "1.0.0")) == ["HARM-02"] and approvals(text, "2.0.0") == {}
+
+
+def test_init_passes_check_and_compile_and_its_hook_approves_a_meant_change(tmp_path, hook_repo):  # noqa: F811
+    snap, _ = hook_repo
+    git(snap, "tag", "-f", "v0.1.0")  # the release the generated config pins
+    r = run_constc("init", "my-policy", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    root = tmp_path / "my-policy"
+    assert run_constc("check", cwd=root).returncode == 0
+    r = run_constc("compile", "-t", "all", "-o", "build", cwd=root)
+    assert r.returncode == 0, r.stderr
+    assert "constitution my_policy {" in (root / "constitutions" / "constitution.const").read_text()
+    assert run_constc("init", "my-policy", cwd=tmp_path).returncode == 2  # never overwrites
+    config = root / ".pre-commit-config.yaml"
+    text = config.read_text()
+    assert "rev: v0.1.0" in text
+    config.write_text(text.replace("https://github.com/constc/constc", str(snap)))  # offline: this checkout
+    init(root)
+    commit(root, {}, "start")
+    assert "build/" not in git(root, "ls-files")  # .gitignore keeps outputs out
+    env = {**__import__("os").environ, "PRE_COMMIT_HOME": str(snap.parent / "pre-commit-home")}
+    from gitrepo import ENV
+
+    env.update(ENV)
+    r = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=root, capture_output=True, text=True,
+                       env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    principles = root / "constitutions" / "principles.const"
+    header = root / "constitutions" / "constitution.const"
+    edit = {"constitutions/principles.const": principles.read_text().replace("threshold 0.5", "threshold 0.4"),
+            "constitutions/constitution.const": header.read_text().replace('version "0.1.0"', 'version "0.2.0"')}
+    r = try_commit(root, env, edit)
+    assert r.returncode != 0 and "THRESHOLD_CHANGED" in r.stdout
+    assert "add `- HARM-01: <why>` under `## 0.2.0` in CHANGELOG.md" in r.stdout, r.stdout
+    changelog = (root / "CHANGELOG.md").read_text().replace(
+        "## 0.1.0", "## 0.2.0\n\n- HARM-01: flag at 0.4; the judge missed brake-tampering cases.\n\n## 0.1.0")
+    r = try_commit(root, env, {**edit, "CHANGELOG.md": changelog})
+    assert r.returncode == 0, r.stdout
+    assert git(root, "log", "-1", "--format=%s") == "edit"
+
+
+def test_import_output_passes_check(tmp_path):
+    from conftest import ROOT
+
+    fixture = ROOT / "tests" / "fixtures" / "import" / "anthropic.json"
+    r = run_constc("import", str(fixture), "--from", "anthropic", "-o", str(tmp_path / "proj"), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run_constc("check", cwd=tmp_path / "proj")
+    assert r.returncode == 0 and "L010 [info]" in r.stdout, r.stdout + r.stderr
