@@ -96,8 +96,17 @@ class RegressSection(_Strict):
     min_cases: int = Field(default=6, ge=1)
 
 
+class CompileSection(_Strict):
+    # the principle categories (with their sub-categories: harm covers harm.weapons) whose
+    # principles describe harm, and so become guard classifier categories; a helpfulness
+    # principle is never "unsafe"
+    guard_categories: list[str] = Field(default_factory=lambda: ["harm"])
+    license: str = "other"  # the dataset card's license (an SPDX id, or "other")
+
+
 class Config(_Strict):
     project: ProjectSection = Field(default_factory=ProjectSection)
+    compile: CompileSection = Field(default_factory=CompileSection)
     lint: LintSection = Field(default_factory=LintSection)
     diff: DiffSection = Field(default_factory=DiffSection)
     label: LabelSection = Field(default_factory=LabelSection)

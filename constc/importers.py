@@ -18,12 +18,12 @@ class ImportFormatError(ValueError):
 
 
 def _principle(pid: str, title: str, priority: int, statement: str, critique: str | None = None,
-               revision: str | None = None, comment: str | None = None) -> str:
+               revision: str | None = None, comment: str | None = None, category: str = "imported") -> str:
     from constc.fmt import fmt_string
 
     lines = [f"# {comment}"] if comment else []
     lines.append(f"principle {pid} {fmt_string(title, '')} {{")
-    lines += ["  category imported", f"  priority {priority}", "  severity medium",
+    lines += [f"  category {category}", f"  priority {priority}", "  severity medium",
               f"  statement {fmt_string(statement, '  ')}"]
     if critique is not None:
         lines.append(f"  critique {fmt_string(critique, '  ')}")
@@ -100,7 +100,8 @@ def from_llamaguard(text: str, prefix: str) -> tuple[list[str], dict[str, str]]:
             desc.pop()
         pid = f"{prefix}-{i:02d}"
         codes[code] = pid
-        out.append(_principle(pid, title, len(blocks) - i + 1, "\n".join(desc) if desc else title))
+        out.append(_principle(pid, title, len(blocks) - i + 1, "\n".join(desc) if desc else title,
+                              category="harm.imported"))  # a guard taxonomy: every category is a harm
     return out, codes
 
 

@@ -34,7 +34,7 @@ def sample_files():
                                  "preference/prompts.jsonl", "guard/codes.json", "guard/prompts.jsonl",
                                  "judge/prompts.jsonl", "evals/cases.jsonl", "dataset/sft.train.jsonl",
                                  "dataset/sft.test.jsonl", "dataset/preference.train.jsonl",
-                                 "dataset/preference.test.jsonl"])
+                                 "dataset/preference.test.jsonl", "dataset/README.md"])
 def test_golden(rel, sample_files, golden):
     golden(GOLDEN / rel, sample_files[rel])
 
@@ -53,8 +53,8 @@ def test_compiling_twice_is_byte_identical(tmp_path):
             assert path.read_bytes() == (tmp_path / "b" / path.relative_to(tmp_path / "a")).read_bytes()
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert manifest["constitution"] == "assistant" and manifest["locale"] == "en"
-    assert set(manifest["artifacts"]) == {str(p.relative_to(tmp_path / "a")) for p in (tmp_path / "a").rglob("*.json*")
-                                          if p.name != "manifest.json"}
+    assert set(manifest["artifacts"]) == {str(p.relative_to(tmp_path / "a")) for p in (tmp_path / "a").rglob("*")
+                                          if p.is_file() and p.name != "manifest.json"}
 
 
 def test_every_row_is_stamped(sample_files):
@@ -153,8 +153,8 @@ def test_guard_codes_stable_through_real_edits(sample_copy):
     start = text.index('principle HARM-04')
     end = text.index('principle HARM-05')
     (root / "constitutions" / "harmlessness.const").write_text(text[:start] + text[end:])
-    with open(root / "constitutions" / "helpfulness.const", "a") as fh:
-        fh.write('\nprinciple HELP-09 "New" { category help.new priority 5 severity low statement "New one." '
+    with open(root / "constitutions" / "harmlessness.const", "a") as fh:
+        fh.write('\nprinciple HARM-09 "New" { category harm.new priority 5 severity low statement "New one." '
                  'example complies { prompt "q" } }\n')
     r = run_constc("compile", "-t", "guard", "-o", "out", "--locked", cwd=root)
     assert r.returncode == 2 and "out of date" in r.stderr
@@ -163,7 +163,7 @@ def test_guard_codes_stable_through_real_edits(sample_copy):
     assert {c: p for c, p in after.items() if c in lock} == lock
     assert after[harm07] == "HARM-07" and max(after, key=lambda c: int(c[1:])) != harm07
     active = json.loads((root / "out" / "guard" / "codes.json").read_text())["codes"]
-    assert "HARM-04" not in active.values() and "HELP-09" in active.values()
+    assert "HARM-04" not in active.values() and "HARM-09" in active.values()
 
 
 @pytest.mark.parametrize("answer, ids", [

@@ -69,3 +69,35 @@ def test_import_output_passes_check(tmp_path):
     assert r.returncode == 0, r.stderr
     r = run_constc("check", cwd=tmp_path / "proj")
     assert r.returncode == 0 and "L010 [info]" in r.stdout, r.stdout + r.stderr
+
+
+def test_compiled_dataset_loads_with_datasets_and_trains_only_on_original_prompts(sample_copy, tmp_path):
+    import datasets
+
+    r = run_constc("compile", "-t", "dataset", "--mutations", "all", "-o", str(tmp_path / "out"), cwd=sample_copy)
+    assert r.returncode == 0, r.stderr
+    folder = tmp_path / "out" / "dataset"
+    assert all(p.stat().st_size > 0 for p in folder.glob("*.jsonl"))  # no empty split is written
+    card = (folder / "README.md").read_text()
+    assert card.startswith("---\nlicense: other\n") and "version: \"1.0.0\"" in card and "HARM-01" in card
+    sft = datasets.load_dataset(str(folder), "sft")
+    pref = datasets.load_dataset(str(folder), "preference")
+    assert sft["train"].num_rows > 0 and pref["train"].num_rows > 0
+    cases = {}
+    for line in (sample_copy / "evalcases" / "core.jsonl").read_text().splitlines():
+        case = json.loads(line)
+        cases[case["id"]] = case
+    for split in sft.values():
+        for row in split:
+            assert row["mutation"] is None  # a wrapper's instruction is never paired with a response
+            user = next(m["content"] for m in row["messages"] if m["role"] == "user")
+            if row["case_id"] in cases:
+                assert user == cases[row["case_id"]]["prompt"]
+    assert f"| sft | train | {sft['train'].num_rows} |" in card
+
+
+def test_guard_categories_come_only_from_harm_principles(sample_copy, tmp_path):
+    r = run_constc("compile", "-t", "guard", "-o", str(tmp_path / "out"), cwd=sample_copy)
+    assert r.returncode == 0, r.stderr
+    codes = json.loads((tmp_path / "out" / "guard" / "codes.json").read_text())["codes"]
+    assert codes and all(pid.startswith(("HARM-", "PRIV-")) for pid in codes.values()), codes

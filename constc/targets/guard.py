@@ -4,8 +4,9 @@ maps a model's answer (`unsafe\\nS3,S7`) back to principle IDs.
 Codes live in `guard-codes.json` at the project root, a lock file committed with the
 constitution: a principle keeps its code for good, new principles get the next number,
 and the code of a removed principle is never given to another (so a classifier trained
-on S7 never silently starts meaning something else). Advisory principles (severity
-`none`) cannot be violated and get no code.
+on S7 never silently starts meaning something else). Only principles that describe harm
+get a code: those in `[compile] guard_categories` (default `harm` and its sub-categories)
+whose severity is not `none`; a helpfulness principle is never an "unsafe" category.
 """
 
 from __future__ import annotations
@@ -61,7 +62,11 @@ def read_lock(comp) -> dict[str, str]:
 
 
 def guarded(comp):
-    return [p for p in comp.principles if p.severity != "none"]
+    """The principles the guard classifies: those in a harm category ([compile]
+    guard_categories) that can be violated (severity other than none)."""
+    harm = comp.ctx.project.config.compile.guard_categories
+    return [p for p in comp.principles if p.severity != "none" and p.category
+            and any(p.category == c or p.category.startswith(c + ".") for c in harm)]
 
 
 def codes(comp) -> tuple[dict[str, str], bool]:
