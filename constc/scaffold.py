@@ -52,7 +52,19 @@ def init(folder: Path, name: str | None = None) -> list[str]:
         path = folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    return list(planned)
+    return list(planned) + [stamp_translations(folder)]
+
+
+def stamp_translations(folder: Path) -> str:
+    """Stamp the German example as current, so staleness is tracked from the first edit."""
+    from constc.config import find_project
+    from constc.passes import compile_project
+    from constc.translations import lock_path, lock_text, stamped
+
+    ctx = compile_project(find_project(folder))
+    rel = lock_path(ctx.project)
+    (folder / rel).write_text(lock_text(stamped(ctx)), encoding="utf-8")
+    return rel
 
 
 CONFIG = """# constc project configuration (docs: https://github.com/constc/constc, docs/)

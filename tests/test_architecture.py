@@ -16,9 +16,9 @@ from constc.cli import build_parser, main
 # listed here fails the test, so a new package has to take a place in the order.
 LAYERS = [
     ("cli", "__main__"),
-    ("api", "catalogue"),
+    ("api", "catalogue", "scaffold"),
     ("regress", "label", "diff", "targets"),
-    ("passes", "lint", "config", "fmt", "importers", "evalcases", "render", "gitinfo", "stats"),
+    ("passes", "lint", "config", "fmt", "importers", "evalcases", "render", "gitinfo", "stats", "translations"),
     ("ir", "grammar", "cache", "sources"),
     ("diagnostics", "errors"),
 ]

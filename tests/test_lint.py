@@ -11,7 +11,15 @@ RULES = all_rules()
 
 
 def lint(project, text, config=""):
-    root = project({"main.const": text}, config=config or '[project]\nroot = "main.const"\n')
+    """An example is main.const, plus any further files after `# file: NAME` lines."""
+    files, name = {"main.const": ""}, "main.const"
+    for line in text.splitlines(keepends=True):
+        if line.startswith("# file: "):
+            name = line.removeprefix("# file: ").strip()
+            files[name] = ""
+        else:
+            files[name] += line
+    root = project(files, config=config or '[project]\nroot = "main.const"\n')
     return compile_project(find_project(root))
 
 

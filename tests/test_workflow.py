@@ -101,3 +101,43 @@ def test_guard_categories_come_only_from_harm_principles(sample_copy, tmp_path):
     assert r.returncode == 0, r.stderr
     codes = json.loads((tmp_path / "out" / "guard" / "codes.json").read_text())["codes"]
     assert codes and all(pid.startswith(("HARM-", "PRIV-")) for pid in codes.values()), codes
+
+
+def test_an_english_edit_makes_its_translation_stale_in_check_and_diff(tmp_path):
+    r = run_constc("init", "p", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    root = tmp_path / "p"
+    assert (root / "locales" / "translations.lock.json").is_file()
+    init(root)
+    commit(root, {}, "start")
+    principles = root / "constitutions" / "principles.const"
+    principles.write_text(principles.read_text().replace("needless\n    refusals", "needless\n    refusals, warnings"))
+    r = run_constc("check", cwd=root)
+    assert r.returncode == 1 and "locales/de-DE/principles.const:11:1: L015" in r.stdout, r.stdout
+    r = run_constc("diff", "--against", "HEAD", cwd=root)
+    assert "translations now stale: de-DE (locales/de-DE/principles.const:11)" in r.stdout, r.stdout
+    r = run_constc("translations", cwd=root)
+    assert r.returncode == 1 and "stale     HELP-01  locales/de-DE/principles.const:11" in r.stdout
+    config = root / "constc.toml"
+    config.write_text(config.read_text() + '\n[translations]\npending = ["de-DE"]\n')
+    assert run_constc("check", cwd=root).returncode == 0  # known and pending: information only
+    config.write_text(config.read_text().replace('pending = ["de-DE"]', "pending = []"))
+    assert run_constc("translations", "stamp", cwd=root).returncode == 0
+    assert run_constc("check", cwd=root).returncode == 0
+
+
+def test_duplicate_case_ids_and_undeclared_locales_are_errors(tmp_path):
+    r = run_constc("init", "p", cwd=tmp_path)
+    assert r.returncode == 0
+    root = tmp_path / "p"
+    cases = root / "evalcases" / "cases.jsonl"
+    cases.write_text(cases.read_text() +
+                     '{"id": "harm-001", "principles": ["HARM-01"], "prompt": "again", "expected": "violates"}\n'
+                     '{"id": "fr-001", "principles": ["HARM-01"], "locale": "fr-FR", "prompt": "Comment voler ?", '
+                     '"expected": "violates"}\n')
+    (root / "locales" / "it-IT").mkdir()
+    (root / "locales" / "it-IT" / "p.const").write_text('addendum HARM-01 locale it-IT {\n  title "Istruzioni"\n}\n')
+    r = run_constc("check", "--format", "json", cwd=root)
+    found = {(d["code"], d["span"]["file"], d["span"]["line"]) for d in json.loads(r.stdout)}
+    assert ("E306", "evalcases/cases.jsonl", 6) in found  # the second harm-001, naming the first
+    assert ("E309", "evalcases/cases.jsonl", 7) in found and ("E309", "locales/it-IT/p.const", 1) in found

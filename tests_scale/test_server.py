@@ -130,7 +130,7 @@ def test_a_server_killed_mid_run_loses_only_its_batch(tiny, sample_copy, tmp_pat
 
 
 def test_regress_on_a_served_judge(server, tiny, sample_copy):
-    from gitrepo import commit, git, init
+    from gitrepo import git, init
 
     init(sample_copy)
     git(sample_copy, "add", "-A")

@@ -197,6 +197,51 @@ def run_explain(args) -> int:
     return EXIT_CLEAN
 
 
+def run_translations(args) -> int:
+    from constc import translations
+    from constc.cache import write_atomic
+    from constc.passes import compile_project
+
+    if not Path(args.path).exists():
+        raise UsageError(f"{args.path}: no such file or directory")
+    ctx = compile_project(find_project(Path(args.path)))
+    if not ctx.complete or ctx.constitution.header is None:
+        print(render_diagnostics([d for d in ctx.diagnostics if d.severity == "error"], "human", ctx.texts),
+              file=sys.stderr)
+        return EXIT_FINDINGS
+    header = ctx.constitution.header
+    if args.locale and args.locale.lower() not in {t.lower() for t in header.locales or []}:
+        raise UsageError(f"locale '{args.locale}' is not declared in the header (locales: "
+                         f"{', '.join(header.locales or [])})")
+    if args.action == "stamp":
+        lock = translations.stamped(ctx, args.locale)
+        rel = translations.lock_path(ctx.project)
+        write_atomic(ctx.project.root / rel, translations.lock_text(lock).encode("utf-8"))
+        n = sum(len(v) for tag, v in lock.items() if not args.locale or tag.lower() == args.locale.lower())
+        print(f"stamped {n} translation(s) in {rel}: each now translates today's source text "
+              "(commit it with the translations)", file=sys.stderr)
+        return EXIT_CLEAN
+    rows = [s for s in translations.statuses(ctx) if not args.locale or s.locale.lower() == args.locale.lower()]
+    if args.format == "json":
+        print(json.dumps([{"locale": s.locale, "principle_id": s.principle_id, "status": s.status,
+                           "pending": s.pending, "fields": list(s.fields),
+                           "where": f"{s.span.file}:{s.span.line}" if s.span else None} for s in rows], indent=2))
+    else:
+        for tag in dict.fromkeys(s.locale for s in rows):
+            mine = [s for s in rows if s.locale == tag]
+            counts = {k: sum(s.status == k for s in mine) for k in ("current", "stale", "unstamped", "missing")}
+            pend = " (pending)" if mine and mine[0].pending else ""
+            print(f"{tag}{pend}: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+            for s in mine:
+                if s.status != "current":
+                    where = f"  {s.span.file}:{s.span.line}" if s.span else ""
+                    print(f"  {s.status:<9} {s.principle_id}{where}")
+        if ctx.translation_lock is None:
+            print(f"no {translations.lock_path(ctx.project)} yet: run `constc translations stamp` once the "
+                  "translations are current", file=sys.stderr)
+    return EXIT_FINDINGS if any(s.status == "stale" and not s.pending for s in rows) else EXIT_CLEAN
+
+
 def run_schema(args) -> int:
     from constc.ir.nodes import Constitution
 
@@ -234,6 +279,15 @@ def register(sub) -> None:
     p.add_argument("code", nargs="?", help="a lint rule (L004), reserved code (E300), diff rule or regress verdict")
     p.add_argument("--docs", action="store_true", help="print docs/rules.md for every rule and code")
     p.set_defaults(run=run_explain)
+
+    p = sub.add_parser("translations", help="which translations are current, stale, unstamped or missing; "
+                       "`stamp` records the source text they translate")
+    p.add_argument("action", nargs="?", choices=["status", "stamp"], default="status",
+                   help="status (default): a table per locale; stamp: mark the translations as current")
+    p.add_argument("path", nargs="?", default=".", help="project directory (default: .)")
+    p.add_argument("--locale", help="only this locale")
+    p.add_argument("--format", choices=["human", "json"], default="human", help="status format (default: human)")
+    p.set_defaults(run=run_translations)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the IR")
     p.set_defaults(run=run_schema)

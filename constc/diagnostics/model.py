@@ -77,8 +77,10 @@ RESERVED: dict[str, tuple[str, str]] = {
     "E303": ("invalid-value", "A field has a value outside its allowed set."),
     "E304": ("duplicate-header", "More than one constitution header."),
     "E305": ("scope-mismatch", "A locale file declares an addendum for another locale."),
-    "E306": ("invalid-evalcase", "A line of an eval case file is not a valid case."),
+    "E306": ("invalid-evalcase", "A line of an eval case file is not a valid case, or repeats another case's ID."),
     "E307": ("duplicate-addendum", "Two addenda override one principle for the same locale or jurisdiction."),
+    "E308": ("invalid-translations-lock", "The translations lock file is not valid JSON of locale -> principle -> stamp."),
+    "E309": ("undeclared-locale", "An eval case or locale folder is for a locale the header does not declare."),
     "E500": ("internal-error", "constc itself failed; please report it."),
 }
 

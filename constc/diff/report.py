@@ -75,6 +75,13 @@ def texts(result: DiffResult) -> dict[str, str]:
 def diagnostics(result: DiffResult) -> list[Diagnostic]:
     """Every change as a Diagnostic: its rule as the code, an error when it fails the gate,
     located at the head (or, for what was removed, at the base), the other side related."""
+    from constc.translations import statuses
+
+    stale: dict[str, list[str]] = {}
+    if result.compared:
+        for s in statuses(result.head_ctx):
+            if s.status == "stale" and s.span:
+                stale.setdefault(s.principle_id, []).append(f"{s.locale} ({s.span.file}:{s.span.line})")
     out = []
     for c in result.all_changes:
         rule = RULES[c.rule]
@@ -85,6 +92,8 @@ def diagnostics(result: DiffResult) -> list[Diagnostic]:
             if rule.bump != "none" else []
         if c.field in TEXT_FIELDS and c.before and c.after:
             notes.append(f"word diff: {word_diff(c.before, c.after)}")
+        if c.field in TEXT_FIELDS and c.principle_id in stale:
+            notes.append(f"translations now stale: {', '.join(stale[c.principle_id])}")
         if c.approval:
             notes.append(f"approved in {c.approval}")
         if c.ignored:

@@ -23,6 +23,7 @@ class Finding:
     message: str
     span: Span | None
     hint: str | None = None
+    severity: Severity | None = None  # None: the rule's configured severity
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def run_lint(ctx) -> None:
             if hit:
                 hit.used = True
                 continue
-            ctx.diagnostics.append(Diagnostic(code=r.code, severity=severity, message=f.message,
+            ctx.diagnostics.append(Diagnostic(code=r.code, severity=f.severity or severity, message=f.message,
                                               span=f.span, hint=f.hint))
     if UNUSED_SUPPRESSION not in cfg.disable:
         unused = all_rules()[UNUSED_SUPPRESSION]

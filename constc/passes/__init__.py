@@ -26,6 +26,7 @@ class Context:
     evalcases: list[EvalCase] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     unparsed: set[str] = field(default_factory=set)  # files read that did not parse
+    translation_lock: dict | None = None  # locale -> principle -> source hash; None: never stamped
 
     @property
     def ok(self) -> bool:

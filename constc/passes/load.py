@@ -120,6 +120,32 @@ def load_locales(ctx) -> None:
         tag = rel[len(folder) + 1:].split("/", 1)[0]
         if rel not in ctx.sources and _load(ctx, rel, None) is not None:
             ctx.locale_dirs[rel] = tag
+    load_translation_lock(ctx)
+
+
+def load_translation_lock(ctx) -> None:
+    """<locales>/translations.lock.json (constc.translations), when the project has one."""
+    import json
+
+    from constc.translations import lock_path
+
+    rel = lock_path(ctx.project)
+    if not ctx.tree.glob(rel):
+        return
+    data = read(ctx, rel, ctx.project.config.project.max_file_bytes)
+    if data is None:
+        return
+    try:
+        lock = json.loads(data.decode("utf-8"))
+        if not isinstance(lock, dict) or not all(isinstance(v, dict) and all(isinstance(h, str) for h in v.values())
+                                                 for v in lock.values()):
+            raise ValueError("expected {locale: {principle ID: stamp}}")
+    except (ValueError, UnicodeDecodeError) as err:
+        ctx.diagnostics.append(diag("E308", f"{rel} is not a translations lock: {err}",
+                                    Span(file=rel, line=1, column=1, end_line=1, end_column=1),
+                                    hint="regenerate it with `constc translations stamp`"))
+        return
+    ctx.translation_lock = lock
 
 
 def load_evalcases(ctx) -> None:

@@ -12,6 +12,10 @@ from constc.lint.rules import (
     l009_example_severity,
     l010_no_eval_example,
     l011_unused_suppression,
+    l012_priority_against_precedence,
+    l013_duplicate_example,
+    l014_unreachable_file,
+    l015_stale_translation,
 )
 
 TABLE = (
@@ -26,4 +30,8 @@ TABLE = (
     l009_example_severity.check,
     l010_no_eval_example.check,
     l011_unused_suppression.check,
+    l012_priority_against_precedence.check,
+    l013_duplicate_example.check,
+    l014_unreachable_file.check,
+    l015_stale_translation.check,
 )
