@@ -141,3 +141,19 @@ def test_duplicate_case_ids_and_undeclared_locales_are_errors(tmp_path):
     found = {(d["code"], d["span"]["file"], d["span"]["line"]) for d in json.loads(r.stdout)}
     assert ("E306", "evalcases/cases.jsonl", 6) in found  # the second harm-001, naming the first
     assert ("E309", "evalcases/cases.jsonl", 7) in found and ("E309", "locales/it-IT/p.const", 1) in found
+
+
+def test_the_compiled_prompt_never_states_two_orders(tmp_path):
+    r = run_constc("init", "p", cwd=tmp_path)
+    assert r.returncode == 0
+    root = tmp_path / "p"
+    principles = root / "constitutions" / "principles.const"
+    principles.write_text(principles.read_text().replace("priority 400", "priority 950"))  # HELP-01 above HARM-01
+    r = run_constc("check", cwd=root)
+    assert "L012" in r.stdout and "HARM-01 over HELP-01, but HARM-01's priority 900 is below HELP-01's 950" in r.stdout
+    r = run_constc("compile", "-t", "preference", "-o", "out", cwd=root)
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(x) for x in (root / "out" / "preference" / "prompts.jsonl").read_text().splitlines()]
+    prompt = next(r["prompt"] for r in rows if r["variant"] == "constitution")
+    assert prompt.index("[HARM-01]") < prompt.index("[HELP-01]")  # the rule's order, not the priorities'
+    assert "HARM-01 takes precedence over HELP-01" in prompt

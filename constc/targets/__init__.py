@@ -64,7 +64,31 @@ class Compilation:
         return {p.id: p for p in self.principles}
 
     def by_priority(self) -> list[Principle]:
-        return sorted(self.principles, key=lambda p: (-(p.priority or 0), p.id))
+        """Most important first: by priority, except that a precedence rule always puts its
+        winner before its loser, so a prompt that lists principles in this order and then
+        states the rules never says two contradictory things (L012 flags the priorities).
+        A precedence cycle (L005) leaves its principles in priority order."""
+        import heapq
+
+        order = sorted(self.principles, key=lambda p: (-(p.priority or 0), p.id))
+        rank = {p.id: i for i, p in enumerate(order)}
+        losers: dict[str, set[str]] = {p.id: set() for p in order}
+        waiting = {p.id: 0 for p in order}
+        for r in self.ctx.constitution.precedences:
+            if r.winner in rank and r.loser in rank and r.loser not in losers[r.winner]:
+                losers[r.winner].add(r.loser)
+                waiting[r.loser] += 1
+        ready = [rank[pid] for pid, n in waiting.items() if n == 0]
+        heapq.heapify(ready)
+        out: list[Principle] = []
+        while ready:
+            p = order[heapq.heappop(ready)]
+            out.append(p)
+            for loser in losers[p.id]:
+                waiting[loser] -= 1
+                if waiting[loser] == 0:
+                    heapq.heappush(ready, rank[loser])
+        return out + [p for p in order if p not in out]  # a cycle: what is left, by priority
 
     @property
     def effective_locale(self) -> str | None:
