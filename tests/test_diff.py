@@ -14,6 +14,7 @@ BASE = '''constitution c {
   version "1.0.0"
   owners ["a@example.org"]
   locale en
+  locales [en, de]
 }
 
 principle HARM-01 "Crime" {
@@ -124,7 +125,8 @@ def test_each_rule_from_a_real_edit(rule, repo):
 ADDENDUM_CASES = {
     "LOCALE_ADDENDUM_NO_DELETE": {"locales/de/x.const": None},
     "LOCALE_ADDENDUM_CHANGED": {"locales/de/x.const": ADDENDUM.replace("nie", "niemals")},
-    "LOCALE_ADDENDUM_ADDED": {"locales/fr/x.const": 'addendum HARM-01 locale fr {\n  statement "Non."\n}\n'},
+    "LOCALE_ADDENDUM_ADDED": {"locales/fr/x.const": 'addendum HARM-01 locale fr {\n  statement "Non."\n}\n',
+                              "c.const": BASE.replace("locales [en, de]", "locales [en, de, fr]")},
 }
 
 
@@ -211,7 +213,7 @@ def test_base_that_does_not_parse_is_reported_and_diffed(repo):
     r = run_constc("diff", "--against", "broken", cwd=repo)
     # the base's parse error is reported and nothing is compared: no "every principle added"
     assert r.returncode == 0 and "Traceback" not in r.stderr
-    assert "broken:c.const:29:12: E100 [broken]" in r.stdout and "not compared: broken has errors" in r.stdout
+    assert "broken:c.const:30:12: E100 [broken]" in r.stdout and "not compared: broken has errors" in r.stdout
     assert "PRINCIPLE_" not in r.stdout
     # a head that does not parse fails the diff, with its error and nothing else
     (repo / "c.const").write_text(BASE.replace('category harm\n  priority 90', 'category harm\n  priority "x"'))
