@@ -260,7 +260,7 @@ def test_guard_flags_a_violating_case_and_attributes_its_code(sample_comp):
     lab = GuardLabeler({viol.case.prompt: code["HARM-01"]})
     run(lab, [viol, ok], LabelStore(None))
     rv, rc = row(viol, lab), row(ok, lab)
-    assert len(viol.requests[0].options) > 10  # a large taxonomy: each code alone gets little mass
+    assert len(viol.requests[0].options) == 9  # safe + 8 harm codes: each code alone gets little mass
     assert viol.probs[viol.violation_option] < 0.5  # ...so the old P(code) could never pass 0.5
     assert rv["p_violation"] == pytest.approx(0.6) and rv["predicted"] == "violates"
     assert rv["attributed_code"] == code["HARM-01"] and rv["p_code"] > 1 / (len(code))

@@ -56,7 +56,9 @@ def test_every_error_reported_not_just_the_first(project):
 
 def test_locale_fallback_chain_and_jurisdiction(project):
     root = project({
-        "main.const": HEADER + P.format(id="AA-01", cat="a", prio=1, text="english"),
+        # de-AT is declared; de is in its fallback chain, so its folder counts as declared too
+        "main.const": 'constitution c { version "1.0.0" locale en locales [en, de-AT] }\n'
+                      + P.format(id="AA-01", cat="a", prio=1, text="english"),
         "locales/de/x.const": 'addendum AA-01 locale de { statement "deutsch" title "Titel" }\n',
         "locales/de-AT/x.const": 'addendum AA-01 locale de-AT { statement "österreichisch" }\n',
         "locales/eu/x.const": 'jurisdiction eu { principle EU-01 "E" { category e priority 1 statement "eu" '

@@ -40,7 +40,10 @@ def check_locales(ctx) -> None:
     header = ctx.constitution.header
     if header is None:
         return
-    declared = {t.lower() for t in [*(header.locales or []), header.locale or ""] if t}
+    from constc.ir.resolve import fallback_chain
+
+    # a declared de-AT also uses de's addenda (its fallback chain), so `de` is declared too
+    declared = {tag for t in [*(header.locales or []), header.locale or ""] if t for tag in fallback_chain(t)}
     jurisdictions = {p.jurisdiction for p in ctx.constitution.principles} | \
         {a.scope.tag for a in ctx.constitution.addenda if a.scope.kind == "jurisdiction"}
     hint = f"declare it in the header's locales [{', '.join(header.locales or [])}]"
