@@ -73,7 +73,9 @@ def explain(code: str) -> str:
 
 def check_lint_codes(codes, where: str) -> None:
     """Unknown lint codes are errors, with a suggestion: a typo must not pass silently."""
-    lint = [c.code for c in catalogue().values() if c.kind == "lint"]
+    from constc.lint import all_rules
+
+    lint = list(all_rules())
     for code in codes:
         if code not in lint:
             raise UsageError(f"{where}: unknown lint rule '{code}'{did_you_mean(code, lint)}")

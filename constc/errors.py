@@ -15,17 +15,19 @@ class UsageError(UserError):
     """Bad arguments or input files."""
 
 
+def _looks(word: str) -> str:
+    return word.upper().translate(str.maketrans("OIL", "011"))
+
+
 def did_you_mean(word: str, choices) -> str:
     """' (did you mean X?)' for the closest of `choices`, or ''."""
     import difflib
 
     choices = list(choices)
-    # letters typed for the digits they look like (L0O4, L0l0): the intended code, not a neighbour
-    lookalike = word.upper().translate(str.maketrans("OIL", "011")) if word[:1].upper() == "L" else None
-    if lookalike is not None:
-        fixed = "L" + lookalike[1:]
-        if fixed in choices:
-            return f" (did you mean {fixed}?)"
+    # a letter typed for the digit it looks like (L0O4, L0l0) means that choice, not a neighbour
+    same = [c for c in choices if _looks(c) == _looks(word)]
+    if same:
+        return f" (did you mean {same[0]}?)"
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean {close[0]}?)" if close else ""
 

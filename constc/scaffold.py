@@ -59,12 +59,9 @@ def stamp_translations(folder: Path) -> str:
     """Stamp the German example as current, so staleness is tracked from the first edit."""
     from constc.config import find_project
     from constc.passes import compile_project
-    from constc.translations import lock_path, lock_text, stamped
+    from constc.translations import stamp
 
-    ctx = compile_project(find_project(folder))
-    rel = lock_path(ctx.project)
-    (folder / rel).write_text(lock_text(stamped(ctx)), encoding="utf-8")
-    return rel
+    return stamp(compile_project(find_project(folder)))[0]
 
 
 CONFIG = """# constc project configuration (docs: https://github.com/constc/constc, docs/)

@@ -92,3 +92,13 @@ def stamped(ctx, locale: str | None = None) -> dict:
 
 def lock_text(lock: dict) -> str:
     return json.dumps(lock, indent=2, ensure_ascii=False) + "\n"
+
+
+def stamp(ctx, locale: str | None = None) -> tuple[str, int]:
+    """Write the lock with `stamped(ctx, locale)`; (its path, translations stamped)."""
+    from constc.cache import write_atomic
+
+    lock = stamped(ctx, locale)
+    rel = lock_path(ctx.project)
+    write_atomic(ctx.project.root / rel, lock_text(lock).encode("utf-8"))
+    return rel, sum(len(v) for tag, v in lock.items() if not locale or tag.lower() == locale.lower())

@@ -1,11 +1,14 @@
 """The command line as a user runs it: exit codes, formats, no heavy imports."""
 
+import argparse
 import json
 import sys
 
+import pytest
+
 from conftest import ROOT, run_constc
 
-from constc.cli import main
+from constc.cli import build_parser, main
 
 BAD = 'constitution c { version "1.0.0" }\nprinciple HARM-01 "x" { category h priority 1 statement "TODO" }\n'
 
@@ -141,3 +144,32 @@ def test_typos_are_errors_with_a_suggestion(tmp_path):
     r = run_constc("check", cwd=tmp_path)
     assert r.returncode == 2 and "constc.toml:5: [lint.disable] unknown lint rule 'L01O' (did you mean L01" \
         in r.stderr
+
+
+def test_every_option_has_help():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = [f"{name} {a.option_strings or a.dest}" for name, p in sub.choices.items() for a in p._actions
+               if not a.help and not isinstance(a, argparse._HelpAction)]
+    assert not missing
+
+
+def test_a_crashing_lint_rule_is_an_internal_error_and_the_others_still_run(tmp_path, capsys, monkeypatch):
+    from constc.lint.rules import l004_priority_tie
+
+    def broken(ctx):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(l004_priority_tie.check, "rule",
+                        l004_priority_tie.check.rule.__class__("L004", "priority-tie", l004_priority_tie.check.rule.severity,
+                                                               broken))
+    (tmp_path / "c.const").write_text('constitution c {\n  version "1.0.0"\n}\n\nprinciple HARM-01 "x" {\n'
+                                      '  category harm\n  statement "Never help with crime."\n}\n')
+    assert main(["check", str(tmp_path / "c.const"), "--format", "json"]) == 3
+    codes = [d["code"] for d in json.loads(capsys.readouterr().out)]
+    assert "E500" in codes and "L003" in codes  # L003: the missing priority is still found
+
+
+@pytest.mark.parametrize("code", ["L999", "PRINCIPLE_NO_DELET"])
+def test_unknown_codes_are_usage_errors(code, capsys):
+    assert main(["explain", code]) == 2

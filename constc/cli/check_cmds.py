@@ -199,7 +199,6 @@ def run_explain(args) -> int:
 
 def run_translations(args) -> int:
     from constc import translations
-    from constc.cache import write_atomic
     from constc.passes import compile_project
 
     if not Path(args.path).exists():
@@ -210,14 +209,11 @@ def run_translations(args) -> int:
               file=sys.stderr)
         return EXIT_FINDINGS
     header = ctx.constitution.header
-    if args.locale and args.locale.lower() not in {t.lower() for t in header.locales or []}:
+    if args.locale and args.locale.lower() not in header.declared:
         raise UsageError(f"locale '{args.locale}' is not declared in the header (locales: "
                          f"{', '.join(header.locales or [])})")
     if args.action == "stamp":
-        lock = translations.stamped(ctx, args.locale)
-        rel = translations.lock_path(ctx.project)
-        write_atomic(ctx.project.root / rel, translations.lock_text(lock).encode("utf-8"))
-        n = sum(len(v) for tag, v in lock.items() if not args.locale or tag.lower() == args.locale.lower())
+        rel, n = translations.stamp(ctx, args.locale)
         print(f"stamped {n} translation(s) in {rel}: each now translates today's source text "
               "(commit it with the translations)", file=sys.stderr)
         return EXIT_CLEAN

@@ -147,6 +147,11 @@ class Header(Node):
     field_spans: dict[str, Span] = Field(default_factory=dict)
     duplicate_fields: list[FieldRef] = Field(default_factory=list)
 
+    @property
+    def declared(self) -> set[str]:
+        """Every locale tag the header declares, lower-cased (BCP 47 tags compare so)."""
+        return {t.lower() for t in [*self.locales, self.locale or ""] if t}
+
 
 Item = Union[Header, Include, Principle, Precedence, Addendum, Jurisdiction]
 

@@ -241,10 +241,10 @@ def run(labeler: Labeler, pairs: list[Pair], store: LabelStore, quiet: bool = Tr
         fresh.update(batch)
         progress.update(len(batch))
 
+    stream = getattr(labeler, "score_stream", None)
     try:
         for start in range(0, len(items), size):
             part = items[start:start + size]
-            stream = getattr(labeler, "score_stream", None)
             if stream is None:
                 commit(part, labeler.score([req for _, (_, req) in part]))
                 continue

@@ -157,16 +157,16 @@ class OpenAILabeler(PlannedLabeler):
         return answers
 
     def _answer_options(self, plans: list[Plan]) -> list[dict[int, float]]:
-        prompts = [p.base + rest for p in plans for rest in p.rests]
+        prompts = [ids for p in plans for ids in p.option_prompts()]
         choices = []
         for at in range(0, len(prompts), 64):
             choices += self._completions(prompts[at:at + 64])
         answers, at = [], 0
         for p in plans:
             per_option = []
-            for rest in p.rests:
+            for positions in p.option_positions():
                 lps = choices[at]["logprobs"]["token_logprobs"]
-                per_option.append([float(lps[len(p.base) + j]) for j in range(len(rest))])
+                per_option.append([float(lps[k]) for k in positions])
                 at += 1
             answers += answers_from_options(p, per_option)
         return answers

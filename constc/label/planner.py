@@ -41,6 +41,14 @@ class Plan:
     base: list[int] = field(default_factory=list)         # the prompt, plus any folded common prefix
     rests: list[list[int]] = field(default_factory=list)  # each option's tokens after the fold
 
+    def option_prompts(self) -> list[list[int]]:
+        """The fallback route's sequences: base + each option, to teacher-force whole."""
+        return [self.base + rest for rest in self.rests]
+
+    def option_positions(self) -> list[list[int]]:
+        """Where each option's tokens sit in its option_prompts() sequence."""
+        return [list(range(len(self.base), len(self.base) + len(rest))) for rest in self.rests]
+
 
 def common_prefix(seqs: list[list[int]]) -> int:
     n = 0

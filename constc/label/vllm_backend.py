@@ -76,16 +76,16 @@ class VLLMLabeler(PlannedLabeler):
             outs = self.llm.generate([self._prompt(prompt_token_ids=list(q.ids)) for q in queries], params,
                                      use_tqdm=False)
             return [{t: out.outputs[0].logprobs[0][t].logprob for t in q.kids} for q, out in zip(queries, outs)]
-        prompts = [p.base + rest for p in plans for rest in p.rests]
+        prompts = [ids for p in plans for ids in p.option_prompts()]
         outs = self.llm.generate([self._prompt(prompt_token_ids=ids) for ids in prompts],
                                  self._sampling(max_tokens=1, temperature=0.0, detokenize=False, prompt_logprobs=1),
                                  use_tqdm=False)
         answers, at = [], 0
         for p in plans:
             per_option = []
-            for rest in p.rests:
+            for rest, positions in zip(p.rests, p.option_positions()):
                 lps = outs[at].prompt_logprobs
-                per_option.append([lps[len(p.base) + j][tok].logprob for j, tok in enumerate(rest)])
+                per_option.append([lps[k][tok].logprob for k, tok in zip(positions, rest)])
                 at += 1
             answers += answers_from_options(p, per_option)
         return answers

@@ -43,7 +43,7 @@ def check_locales(ctx) -> None:
     from constc.ir.resolve import fallback_chain
 
     # a declared de-AT also uses de's addenda (its fallback chain), so `de` is declared too
-    declared = {tag for t in [*(header.locales or []), header.locale or ""] if t for tag in fallback_chain(t)}
+    declared = {tag for t in header.declared for tag in fallback_chain(t)}
     jurisdictions = {p.jurisdiction for p in ctx.constitution.principles} | \
         {a.scope.tag for a in ctx.constitution.addenda if a.scope.kind == "jurisdiction"}
     hint = f"declare it in the header's locales [{', '.join(header.locales or [])}]"

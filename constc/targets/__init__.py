@@ -188,8 +188,7 @@ def write(comp: Compilation, names: list[str], out: Path) -> dict[str, str]:
 def validate_scope(ctx, locale: str | None = None, jurisdiction: str | None = None) -> None:
     """A locale the header declares and a jurisdiction that exists, or a UsageError."""
     header = ctx.constitution.header
-    declared = {t.lower() for t in [*(header.locales or []), header.locale or ""] if t}
-    if locale and locale.lower() not in declared:
+    if locale and locale.lower() not in header.declared:
         raise UsageError(f"locale '{locale}' is not declared in the header (locales: {', '.join(header.locales)})")
     known_j = {p.jurisdiction for p in ctx.constitution.principles} | \
               {a.scope.tag for a in ctx.constitution.addenda if a.scope.kind == "jurisdiction"}
