@@ -112,3 +112,24 @@ def cached_parse(text: str, path: str, parse):
     except (OSError, ValueError):
         pass
     return result
+
+
+class Memo:
+    """An in-process memo for a long-lived caller (the language server), in front of the
+    disk cache: what the last run parsed, kept for the next run only if it is asked for
+    again, so the memo holds one version of each file rather than one per keystroke."""
+
+    def __init__(self) -> None:
+        self._last: dict = {}
+        self._now: dict = {}
+
+    def get(self, key, compute):
+        if key in self._now:
+            return self._now[key]
+        value = self._last[key] if key in self._last else compute()
+        self._now[key] = value
+        return value
+
+    def roll(self) -> None:
+        """End a run: forget what it did not use."""
+        self._last, self._now = self._now, {}

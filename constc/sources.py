@@ -117,9 +117,23 @@ class DiskTree:
         """Matching files under the root; folders reached through symbolic links are not
         searched (they may lead anywhere), nor .git."""
         rx = glob_regex(pattern)
+        # walk only below the pattern's literal folders: `evalcases/**/*.jsonl` never needs to
+        # visit a virtual environment or node_modules beside it (seconds in a real checkout)
+        literal = []
+        for part in pattern.split("/")[:-1]:
+            if set(part) & set("*?["):
+                break
+            literal.append(part)
+        start = self.root.joinpath(*literal)
+        if any(self.root.joinpath(*literal[:n]).is_symlink() for n in range(1, len(literal) + 1)) \
+                or not start.is_dir():
+            return []
+        # without `**` a pattern has a fixed depth: no need to look deeper
+        max_depth = None if "**" in pattern else pattern.count("/") - len(literal)
         out = []
-        for folder, dirs, files in os.walk(self.root, followlinks=False):
-            dirs[:] = [d for d in dirs if d != ".git"]
+        for folder, dirs, files in os.walk(start, followlinks=False):
+            depth = len(Path(folder).relative_to(start).parts)
+            dirs[:] = [d for d in dirs if d != ".git" and (max_depth is None or depth < max_depth)]
             rel_folder = Path(folder).relative_to(self.root).as_posix()
             for name in files:
                 rel = name if rel_folder == "." else f"{rel_folder}/{name}"

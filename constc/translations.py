@@ -58,14 +58,17 @@ def statuses(ctx) -> list[Status]:
     locales = [t for t in header.locales or [] if t.lower() != default]
     pending = {t.lower() for t in ctx.project.config.translations.pending}
     lock = ctx.translation_lock
+    translated: dict[tuple[str, str], Addendum] = {}  # (principle, locale) -> the first addendum with text
+    for a in ctx.constitution.addenda:
+        if a.scope.kind == "locale" and fields(a):
+            translated.setdefault((a.principle_id, a.scope.tag.lower()), a)
     out = []
     for tag in locales:
         stamps = (lock or {}).get(tag, {})
         for p in ctx.constitution.principles:
             if p.jurisdiction is not None:
                 continue
-            add = next((a for a in ctx.constitution.addenda if a.principle_id == p.id and a.scope.kind == "locale"
-                        and a.scope.tag.lower() == tag.lower() and fields(a)), None)
+            add = translated.get((p.id, tag.lower()))
             if add is None:
                 out.append(Status(tag, p.id, "missing", None, (), tag.lower() in pending))
                 continue

@@ -12,7 +12,7 @@ from constc import catalogue
 # listed here fails the test, so a new package has to take a place in the order.
 LAYERS = [
     ("cli", "__main__"),
-    ("api", "catalogue", "scaffold"),
+    ("api", "catalogue", "scaffold", "lsp"),
     ("regress", "label", "diff", "targets"),
     ("passes", "lint", "config", "fmt", "importers", "evalcases", "render", "gitinfo", "stats", "translations"),
     ("ir", "grammar", "cache", "sources"),

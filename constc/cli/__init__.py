@@ -31,9 +31,9 @@ def render_diagnostics(diags, fmt: str, texts=None) -> str:
 
 def _commands():
     # one module per command family; each exposes register(subparsers)
-    from constc.cli import check_cmds, compile_cmds, diff_cmds, label_cmds, regress_cmds
+    from constc.cli import check_cmds, compile_cmds, diff_cmds, editor_cmds, label_cmds, regress_cmds
 
-    return [check_cmds, compile_cmds, diff_cmds, label_cmds, regress_cmds]
+    return [check_cmds, compile_cmds, diff_cmds, label_cmds, regress_cmds, editor_cmds]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -81,6 +81,8 @@ RESERVED: dict[str, tuple[str, str]] = {
     "E307": ("duplicate-addendum", "Two addenda override one principle for the same locale or jurisdiction."),
     "E308": ("invalid-translations-lock", "The translations lock file is not valid JSON of locale -> principle -> stamp."),
     "E309": ("undeclared-locale", "An eval case or locale folder is for a locale the header does not declare."),
+    "E310": ("invalid-config", "constc.toml does not parse or does not match its schema (`constc schema --config`); "
+             "the command line reports it as a usage error, the language server as this diagnostic."),
     "E500": ("internal-error", "constc itself failed; please report it."),
 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from constc.cache import Memo
 from constc.config import Project
 from constc.diagnostics.model import Diagnostic
 from constc.evalcases import EvalCase
@@ -27,6 +28,7 @@ class Context:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     unparsed: set[str] = field(default_factory=set)  # files read that did not parse
     translation_lock: dict | None = None  # locale -> principle -> source hash; None: never stamped
+    memo: Memo | None = None  # a long-lived caller's parse memo (constc.lsp); None: the disk cache only
 
     @property
     def ok(self) -> bool:
@@ -59,9 +61,10 @@ def pass_names() -> list[str]:
     return [name for name, _ in _passes()]
 
 
-def compile_project(project: Project, tree: SourceTree | None = None, until: str | None = None) -> Context:
+def compile_project(project: Project, tree: SourceTree | None = None, until: str | None = None,
+                    memo: Memo | None = None) -> Context:
     """Run the pipeline (up to and including pass `until`) and return its context."""
-    ctx = Context(project=project, tree=tree or DiskTree(project.root))
+    ctx = Context(project=project, tree=tree or DiskTree(project.root), memo=memo)
     for name, run in _passes():
         run(ctx)
         if name == until:

@@ -59,6 +59,10 @@ def read(ctx, rel: str, limit: int, span: Span | None = None) -> bytes | None:
     return data
 
 
+def _memo(ctx, key, compute):
+    return ctx.memo.get(key, compute) if ctx.memo is not None else compute()
+
+
 def _load(ctx, rel: str, span: Span | None) -> SourceFile | None:
     data = read(ctx, rel, ctx.project.config.project.max_file_bytes, span)
     if data is None:
@@ -68,7 +72,12 @@ def _load(ctx, rel: str, span: Span | None) -> SourceFile | None:
     if text is None:
         return None
     ctx.texts[rel] = text
-    source, diags = cached_parse(text, rel, parse_source)
+    if ctx.memo is None:
+        source, diags = cached_parse(text, rel, parse_source)
+    else:  # a long-lived caller: re-parse only the blocks that changed since the last run
+        from constc.passes.chunks import parse_chunked
+
+        source, diags = parse_chunked(text, rel, parse_source, ctx.memo)
     ctx.diagnostics += diags
     if source is not None:
         ctx.sources[rel] = source
@@ -158,6 +167,6 @@ def load_evalcases(ctx) -> None:
         text, diags = decode_source(data, rel, limit)
         ctx.diagnostics += diags
         if text is not None:
-            cases, diags = parse_evalcases(text, rel)
+            cases, diags = _memo(ctx, ("jsonl", rel, text), lambda: parse_evalcases(text, rel))
             ctx.evalcases += cases
             ctx.diagnostics += diags

@@ -1,5 +1,6 @@
 import re
 
+from constc.ir.nodes import Principle
 from constc.lint import Finding, rule
 
 PLACEHOLDER = re.compile(r"^\s*(todo|tbd|fixme|xxx|\.\.\.|…|lorem ipsum.*|<[^>]*>|placeholder)\W*$", re.I)
@@ -25,10 +26,12 @@ def check(ctx):
     """
     for node in [*ctx.constitution.principles, *ctx.constitution.addenda]:
         text = node.statement
-        name = getattr(node, "id", None) or f"addendum {node.principle_id} ({node.scope})"
+        if text is not None and text.strip() and not PLACEHOLDER.match(text):
+            continue
+        name = node.id if isinstance(node, Principle) else f"addendum {node.principle_id} ({node.scope})"
         if text is None:
-            if hasattr(node, "id"):
+            if isinstance(node, Principle):
                 yield Finding(f"principle {name} has no statement", node.span)
-        elif not text.strip() or PLACEHOLDER.match(text):
+        else:
             yield Finding(f"statement of {name} is a placeholder: {text.strip()!r}",
                           node.field_spans.get("statement", node.span))

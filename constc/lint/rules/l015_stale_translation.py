@@ -28,6 +28,8 @@ def check(ctx):
     from constc.diagnostics.model import Severity
     from constc.translations import statuses
 
+    if ctx.translation_lock is None:  # never stamped: nothing can be stale
+        return
     for s in statuses(ctx):
         if s.status == "stale":
             yield Finding(f"the {s.locale} translation of {s.principle_id} ({', '.join(s.fields)}) was made from "
