@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -35,6 +35,9 @@ class EvalCase(BaseModel):
     parent: str | None = None
     needs_translation: str | None = None  # a translation slot: the locale to translate into
 
+    # set by constc (the loader, the mutation compiler, translation slots), never by a case file
+    INTERNAL: ClassVar[tuple[str, ...]] = ("source", "mutation", "parent", "needs_translation")
+
     @model_validator(mode="after")
     def _shape(self):
         if self.responses is not None and self.expected not in ("A", "B"):
@@ -58,6 +61,9 @@ def parse_evalcases(text: str, path: str) -> tuple[list[EvalCase], list[Diagnost
             data = json.loads(line)
             if not isinstance(data, dict):
                 raise ValueError("a case is a JSON object")
+            internal = [k for k in EvalCase.INTERNAL if k in data]
+            if internal:
+                raise ValueError(f"'{internal[0]}' is set by constc, not written in a case file")
             try:  # a lone surrogate (\ud800) is valid JSON but no character: nothing could write it out
                 line.encode("utf-8") and json.dumps(data, ensure_ascii=False).encode("utf-8")
             except UnicodeEncodeError:

@@ -14,7 +14,7 @@ LAYERS = [
     ("cli", "__main__"),
     ("api", "catalogue", "scaffold", "lsp"),
     ("regress", "label", "diff", "targets"),
-    ("passes", "lint", "config", "fmt", "importers", "evalcases", "render", "gitinfo", "stats", "translations"),
+    ("passes", "lint", "config", "fmt", "importers", "evalcases", "render", "gitinfo", "stats", "translations", "schemas"),
     ("ir", "grammar", "cache", "sources"),
     ("diagnostics", "errors"),
 ]

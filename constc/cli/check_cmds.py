@@ -239,9 +239,18 @@ def run_translations(args) -> int:
 
 
 def run_schema(args) -> int:
-    from constc.ir.nodes import Constitution
+    from constc.schemas import text
 
-    print(json.dumps(Constitution.model_json_schema(), indent=2))
+    out = text(args.kind)
+    if args.output:
+        from constc.cache import write_atomic
+
+        try:
+            write_atomic(Path(args.output), out.encode("utf-8"))
+        except OSError as err:
+            raise UsageError(f"{args.output}: cannot write: {err}") from None
+    else:
+        sys.stdout.write(out)
     return EXIT_CLEAN
 
 
@@ -285,5 +294,13 @@ def register(sub) -> None:
     p.add_argument("--format", choices=["human", "json"], default="human", help="status format (default: human)")
     p.set_defaults(run=run_translations)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of the IR")
-    p.set_defaults(run=run_schema)
+    p = sub.add_parser("schema", help="print a JSON Schema: constc.toml, an eval-case line or the IR")
+    kind = p.add_mutually_exclusive_group()
+    kind.add_argument("--config", dest="kind", action="store_const", const="config",
+                      help="constc.toml (for TOML editors; docs/editors.md)")
+    kind.add_argument("--evalcase", dest="kind", action="store_const", const="evalcase",
+                      help="one line of evalcases/*.jsonl")
+    kind.add_argument("--ir", dest="kind", action="store_const", const="ir",
+                      help="the resolved IR of `check --emit ir` (the default)")
+    p.add_argument("-o", "--output", help="write to this file instead of standard output")
+    p.set_defaults(run=run_schema, kind="ir")

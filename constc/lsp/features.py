@@ -8,6 +8,7 @@ lsprotocol types so the server only routes requests.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -71,6 +72,7 @@ def hover(ws: Workspace, rel: str, line: int, column: int) -> lsp.Hover | None:
     header = const.header
     default = (header.locale or "").lower() if header else ""
     for tag in header.locales if header else []:
+        assert header is not None
         if default and default in fallback_chain(tag):
             continue
         addenda = sorted((a for a in const.addenda if a.principle_id == pid and applies(a, tag, None)),
@@ -293,7 +295,7 @@ def _depth(text: str, offset: int) -> tuple[int, bool]:
 
 
 # ---- code actions ------------------------------------------------------------------------------
-def code_actions(ws: Workspace, rel: str, diagnostics: list[lsp.Diagnostic]) -> list[lsp.CodeAction]:
+def code_actions(ws: Workspace, rel: str, diagnostics: Sequence[lsp.Diagnostic]) -> list[lsp.CodeAction]:
     from constc.lint import all_rules
 
     rules = all_rules()
@@ -315,7 +317,8 @@ def _suppress(ws: Workspace, rel: str, lines: list[str], d: lsp.Diagnostic, code
     """A `# constc: disable=CODE` comment on its own line above the finding: it covers
     the next line, and the whole block when that line opens one."""
     n = d.range.start.line
-    indent = re.match(r"\s*", lines[n] if n < len(lines) else "").group()
+    line = lines[n] if n < len(lines) else ""
+    indent = line[: len(line) - len(line.lstrip())]
     edit = lsp.TextEdit(range=lsp.Range(start=lsp.Position(line=n, character=0), end=lsp.Position(line=n, character=0)),
                         new_text=f"{indent}# constc: disable={code}\n")
     return lsp.CodeAction(title=f"Suppress {code} here", kind=lsp.CodeActionKind.QuickFix, diagnostics=[d],

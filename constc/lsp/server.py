@@ -30,6 +30,7 @@ class ConstcServer(LanguageServer):
         self.dirty = False
         self.checking: asyncio.Task | None = None
         self.published: set[str] = set()
+        self.uris: dict[str, str] = {}  # rel path -> the URI the client opened it by
 
     # ---- positions: the client's units <-> code points -----------------------------------
     def _lines(self, rel: str) -> list[str]:
@@ -74,12 +75,16 @@ class ConstcServer(LanguageServer):
             return
         self.ws.check()
         by_file = self.ws.diagnostics()
-        for rel in sorted(set(by_file) | self.published):
+        # open documents always get an answer, with their version: the client knows it is current
+        for rel in sorted(set(by_file) | self.published | set(self.ws.docs)):
             diags = [features.to_lsp_diagnostic(d) for d in by_file.get(rel, [])]
             for d in diags:
                 d.range = self.out_range(rel, d.range)
+            doc_uri = self.uris.get(rel) or features.uri(self.ws, rel)
+            version = self.workspace.text_documents[doc_uri].version if doc_uri in self.workspace.text_documents \
+                else None
             self.text_document_publish_diagnostics(
-                lsp.PublishDiagnosticsParams(uri=features.uri(self.ws, rel), diagnostics=diags))
+                lsp.PublishDiagnosticsParams(uri=doc_uri, diagnostics=diags, version=version))
         self.published = set(by_file)
 
 
@@ -101,8 +106,10 @@ def _sync(ls: ConstcServer, document_uri: str, text: str | None) -> None:
         return
     if text is None:
         ls.ws.close(rel)
+        ls.uris.pop(rel, None)
     else:
         ls.ws.set_text(rel, text)
+        ls.uris[rel] = document_uri
     ls.edited()
 
 
@@ -164,7 +171,7 @@ def references(ls: ConstcServer, params: lsp.ReferenceParams) -> list[lsp.Locati
 def prepare_rename(ls: ConstcServer, params: lsp.PrepareRenameParams):
     at, ws = ls.where(params), _ready(ls)
     pid = ws.id_at(*at) if at and ws else None
-    if pid is None:
+    if pid is None or at is None or ws is None:
         return None
     return lsp.PrepareRenamePlaceholder(range=ls.out_range(at[0], _word_range(ws, at, pid)), placeholder=pid)
 
@@ -212,7 +219,9 @@ def workspace_symbols(ls: ConstcServer, params: lsp.WorkspaceSymbolParams) -> li
 def formatting(ls: ConstcServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit]:
     ws = ls.ws
     rel = features.path_of(ws, params.text_document.uri) if ws else None
-    edits = features.formatting(ws, rel) if ws and rel else []
+    if ws is None or rel is None:
+        return []
+    edits = features.formatting(ws, rel)
     for e in edits:
         e.range = ls.out_range(rel, e.range)
     return edits
