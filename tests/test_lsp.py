@@ -295,3 +295,9 @@ def test_lsp_command_without_the_extra_is_a_usage_error(tmp_path: Path):
 def test_formatting_agrees_with_format_text():
     text = (ROOT / HARM).read_text()
     assert format_text(text, HARM)[0] == text  # the sample is formatted: `fmt --check` holds
+
+
+def test_the_server_never_imports_torch():
+    code = "import sys, constc.lsp.server, constc.lsp.features; sys.exit('torch' in sys.modules or " \
+           "'transformers' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
