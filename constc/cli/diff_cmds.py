@@ -8,7 +8,7 @@ from pathlib import Path
 from constc.cli import EXIT_CLEAN, EXIT_FINDINGS, UsageError
 from constc.config import find_project
 
-DIFF_FORMATS = ("human", "markdown", "json", "github", "sarif")
+DIFF_FORMATS = ("human", "markdown", "json", "github", "sarif", "html")
 
 
 def project_sides(args):
@@ -20,9 +20,15 @@ def project_sides(args):
 
 
 def run_diff_cmd(args) -> int:
+    from constc.cli.label_cmds import writable_output
     from constc.diff import run_diff
     from constc.diff.report import RENDERERS
 
+    output = writable_output(args.output)
+    if args.format == "html":
+        from constc.page import require
+
+        require()
     base, head = project_sides(args)
     if args.fail_level:
         head.project.config.diff.fail_level = args.fail_level
@@ -31,9 +37,15 @@ def run_diff_cmd(args) -> int:
         from constc.catalogue import names
         from constc.diff.report import render_sarif
 
-        print(render_sarif(result, rules=names()))
+        text = render_sarif(result, rules=names())
     else:
-        print(RENDERERS[args.format](result))
+        text = RENDERERS[args.format](result)
+    if output is not None:
+        from constc.cache import write_atomic
+
+        write_atomic(output, text.encode("utf-8"))
+    else:
+        print(text)
     return EXIT_FINDINGS if result.fails_gate else EXIT_CLEAN
 
 
@@ -65,7 +77,8 @@ def register(sub) -> None:
     p.add_argument("--staged", action="store_true", help="compare the index with HEAD (for pre-commit)")
     p.add_argument("--format", choices=DIFF_FORMATS, default="human",
                    help="human/github/sarif: the changes as diagnostics; markdown: the PR report; json: the report "
-                   "with its diagnostics (default: human)")
+                   "with its diagnostics; html: the reviewer's page, self-contained (default: human)")
+    p.add_argument("-o", "--output", help="write the report to a file")
     p.add_argument("--fail-level", choices=["ID", "PRIORITY", "SEMANTIC", "TEXT", "none"],
                    help="override [diff] fail_level")
     p.set_defaults(run=run_diff_cmd)

@@ -22,6 +22,10 @@ def run_regress(args) -> int:
     if args.quiet:
         quiet_progress_bars()
     output = writable_output(args.output)
+    if args.format == "html":
+        from constc.page import require
+
+        require()
     try:
         result = api.regress(args.path, against=args.against, base=args.base, head=args.head, staged=args.staged,
                              pre_push=args.pre_push, mutations=args.mutations, **model_kwargs(args))
@@ -111,7 +115,7 @@ def register(sub) -> None:
     p.add_argument("--head", metavar="SPEC", help="the new side (default: the working tree)")
     p.add_argument("--staged", action="store_true", help="compare the index with HEAD (for pre-commit)")
     p.add_argument("--pre-push", action="store_true", help="compare the refs pre-commit's pre-push stage passes")
-    p.add_argument("--format", choices=["human", "markdown", "json", "junit", "github", "sarif"], default="human",
+    p.add_argument("--format", choices=["human", "markdown", "json", "junit", "github", "sarif", "html"], default="human",
                    help="human/github/sarif: verdicts as diagnostics; markdown: the PR report; junit: one test per "
                    "verdict and case; json: the report with its diagnostics (default: human)")
     p.add_argument("-o", "--output", help="write the report to a file")

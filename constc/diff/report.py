@@ -14,12 +14,17 @@ from constc.diff.semantic import RULES, Change, fails
 from constc.ir.nodes import TEXT_FIELDS
 
 
+def word_ops(before: str | None, after: str | None) -> list[tuple[str, str, str]]:
+    """(op, old words, new words) runs of a word-level diff; op is equal, delete, insert or replace."""
+    a, b = (before or "").split(), (after or "").split()
+    return [(op, " ".join(a[i1:i2]), " ".join(b[j1:j2]))
+            for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes()]
+
+
 def word_diff(before: str | None, after: str | None, style: str = "human") -> str:
     """Words removed and added, git --word-diff style ([-old-]{+new+}) or markdown (~~old~~ **new**)."""
-    a, b = (before or "").split(), (after or "").split()
     out = []
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        old, new = " ".join(a[i1:i2]), " ".join(b[j1:j2])
+    for op, old, new in word_ops(before, after):
         if op == "equal":
             out.append(old)
             continue
@@ -186,12 +191,30 @@ def as_dict(result: DiffResult) -> dict:
         "head": {"label": result.head.label, "revision": result.head.revision, "title": _title(result.head_ctx)},
         "fail_level": result.fail_level, "required_bump": result.required_bump,
         "failing": len(result.failing), "compared": result.compared,
-        "verdict": "fail" if result.fails_gate else "pass",
+        "verdict": "fail" if result.fails_gate else "pass", "summary": _verdict(result),
         "changes": [{**c.model_dump(mode="json"), "level": c.level, "bump": c.bump,
                      "fails": fails(c, result.fail_level)} for c in result.all_changes],
+        "translations": translations(result.head_ctx),
         "problems": [d.model_dump(mode="json") for d in result.problems],
         "diagnostics": as_records(diagnostics(result)),
     }
+
+
+def translations(ctx) -> dict:
+    """Per declared locale at this revision: how many translations are current, unstamped,
+    stale or missing, and which principles are stale or missing (constc translations)."""
+    from constc.translations import statuses
+
+    out: dict[str, dict] = {}
+    for s in statuses(ctx):
+        entry = out.setdefault(s.locale, {"current": 0, "unstamped": 0, "stale": [], "missing": [],
+                                          "pending": s.pending})
+        if s.status in ("stale", "missing"):
+            entry[s.status].append({"principle_id": s.principle_id,
+                                    "where": f"{s.span.file}:{s.span.line}" if s.span else None})
+        else:
+            entry[s.status] += 1
+    return out
 
 
 def render_json(result: DiffResult) -> str:
@@ -207,5 +230,12 @@ def render_sarif(result: DiffResult, rules=None) -> str:
     return DIAGNOSTIC_RENDERERS["sarif"](diagnostics(result), rules=rules)
 
 
+def render_html(result: DiffResult) -> str:
+    """The reviewer's page: a view of the JSON report (constc/page)."""
+    from constc.page import render
+
+    return render("diff", as_dict(result))
+
+
 RENDERERS = {"human": render_human, "markdown": render_markdown, "json": render_json, "github": render_github,
-             "sarif": render_sarif}
+             "sarif": render_sarif, "html": render_html}

@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape, quoteattr
 from constc.diagnostics.model import Diagnostic, Severity
 from constc.diagnostics.render import RENDERERS as DIAGNOSTIC_RENDERERS
 from constc.diagnostics.render import as_records
+from constc.diff.report import as_dict as diff_dict
 from constc.diff.report import on_base, texts
 from constc.regress import Outcome, PrincipleVerdict, RegressResult, TargetCheck
 
@@ -44,11 +45,15 @@ def _fmt_p(x: float | None) -> str:
     return "—" if x is None else f"{x:.3f}"
 
 
-def _headline(r: RegressResult) -> str:
+def _summary(r: RegressResult) -> str:
     counts = {v: sum(s.verdict == v for s in r.stats) for v in ("regression", "no regression", "inconclusive")}
-    what = (f"{counts['regression']} principle(s) regressed, {counts['no regression']} without regression, "
+    return (f"{counts['regression']} principle(s) regressed, {counts['no regression']} without regression, "
             f"{counts['inconclusive']} inconclusive; {len(r.outcomes)} (case, principle) pairs, "
             f"{r.labeled} prompt(s) scored by the model (method {r.method}), the rest from cache")
+
+
+def _headline(r: RegressResult) -> str:
+    what = _summary(r)
     if r.status == "fail":
         return f"FAIL: {'; '.join(r.failing_reasons)} — {what}"
     if r.status == "inconclusive":
@@ -191,7 +196,8 @@ def as_dict(r: RegressResult) -> dict:
         return f"{s.file}:{s.line}" if s else None
 
     return {
-        "base": r.diff.base.label, "head": r.diff.head.label, "verdict": r.status, "method": r.method,
+        "base": r.diff.base.label, "head": r.diff.head.label, "verdict": r.status, "headline": _headline(r), "summary": _summary(r),
+        "method": r.method,
         "reasons": r.failing_reasons, "inconclusive": r.banners, "labeled": r.labeled,
         "affected_pairs": r.affected_pairs, "notes": r.notes, "alpha": r.alpha, "on_inconclusive": r.on_inconclusive,
         "principles": [{
@@ -217,6 +223,7 @@ def as_dict(r: RegressResult) -> dict:
                       "addendum": span(o.addendum_span), "canary": o.canary} for o in r.outcomes],
         "categories": r.categories,
         "diagnostics": as_records(diagnostics(r)),
+        "diff": diff_dict(r.diff),
     }
 
 
@@ -259,5 +266,12 @@ def render_sarif(r: RegressResult, rules=None) -> str:
     return DIAGNOSTIC_RENDERERS["sarif"](diagnostics(r), rules=rules)
 
 
+def render_html(r: RegressResult) -> str:
+    """The reviewer's page: a view of the JSON report (constc/page)."""
+    from constc.page import render
+
+    return render("regress", as_dict(r))
+
+
 RENDERERS = {"human": render_human, "markdown": render_markdown, "json": render_json, "junit": render_junit,
-             "github": render_github, "sarif": render_sarif}
+             "github": render_github, "sarif": render_sarif, "html": render_html}
