@@ -47,7 +47,7 @@ def vega_bundle() -> str:
     cached = root / "page" / name if root else None
     if cached and cached.is_file() and not cached.is_symlink():
         return cached.read_text(encoding="utf-8")
-    bundle = vl_convert.javascript_bundle()
+    bundle = vl_convert.javascript_bundle(None)  # type: ignore[arg-type]  # None: vegaEmbed, vega, vegaLite on window
     if cached:
         try:
             write_atomic(cached, bundle.encode("utf-8"))
