@@ -74,7 +74,7 @@ def _parse_chunked(text: str, path: str, parse, memo: Memo):
         counted = start
         source, chunk_diags = memo.get(("chunk", path, chunk), lambda: parse(chunk, path))
         if source is None or any(d.severity == "error" for d in chunk_diags):
-            return memo.get(("const", path, text), lambda: parse(text, path))
+            return parse(text, path)  # located exactly as `check` locates it
         placed = memo.get(("placed", path, chunk, before), lambda: (shift(source.items, before),
                                                                      shift(chunk_diags, before)))
         items += placed[0]
