@@ -271,6 +271,21 @@ async def test_symbols_and_completion(client: LanguageClient, project: Path):
     assert {"statement", "critique", "target", "example"} <= {i.label for i in items.items}
 
 
+def test_a_workspace_below_the_project_checks_the_project(project: Path):
+    from constc.lsp.features import hover
+    from constc.lsp.workspace import Workspace
+
+    ws = Workspace(project / "locales" / "de-DE")
+    ws.check()
+    assert ws.found and ws.root == project.resolve()
+    text = (project / "locales/de-DE/principles.const").read_text()
+    line = next(n for n, ln in enumerate(text.split("\n"), start=1) if "HARM-01" in ln)
+    shown = hover(ws, "locales/de-DE/principles.const", line, text.split("\n")[line - 1].index("HARM-01") + 2)
+    assert shown is not None and "**de-DE** — Straftaten" in shown.contents.value
+    lone = Workspace(project.parent / "elsewhere")
+    assert not lone.found and lone.check() is None and lone.diagnostics() == {}
+
+
 def test_chunked_parse_equals_a_whole_file_parse():
     for path in sorted((ROOT / "constitutions").glob("*.const")) + sorted((ROOT / "locales").glob("*/*.const")):
         text = path.read_text()

@@ -95,6 +95,11 @@ server = ConstcServer()
 def initialized(ls: ConstcServer, params: lsp.InitializedParams) -> None:
     root = ls.workspace.root_path or "."
     ls.ws = Workspace(Path(root))
+    if not ls.ws.found:
+        ls.window_show_message(lsp.ShowMessageParams(
+            type=lsp.MessageType.Warning,
+            message=f"constc: no constc.toml in {root} or above, so there is no project to check "
+                    "(`constc init` creates one)"))
     ls.check_now()
 
 

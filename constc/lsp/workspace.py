@@ -125,7 +125,13 @@ def keyed_occurrences(text: str, rel: str, kind: str, pattern: str) -> list[Occu
 
 class Workspace:
     def __init__(self, root: Path):
-        self.root = root.resolve()
+        """`root`: the editor's workspace folder; the project is the nearest folder at or
+        above it with a constc.toml (an editor opened on `constitutions/` still checks the
+        whole project). None found: `found` is False and nothing is checked."""
+        start = root.resolve()
+        home = next((d for d in (start, *start.parents) if (d / "constc.toml").is_file()), None)
+        self.found = home is not None
+        self.root = home or start
         self.docs: dict[str, str] = {}   # rel path -> the editor's text
         self.memo = Memo()
         self.ctx: Context | None = None
@@ -165,7 +171,8 @@ class Workspace:
                 from constc.config import parse_config
 
                 config = parse_config(self.docs["constc.toml"], "constc.toml")
-                return Project(root=self.root, config=config, config_path=cfg, root_file=self.root / config.project.root)
+                return Project(root=self.root, config=config, config_path=cfg,
+                               root_file=self.root / config.project.root)
             return find_project(self.root)
         except ConfigError as err:
             m = re.match(r"[^:]*constc\.toml:(\d+):", str(err))
@@ -178,7 +185,7 @@ class Workspace:
 
     def check(self) -> Context | None:
         """Check the project with the editor's text; None when constc.toml does not load."""
-        project = self.project()
+        project = self.project() if self.found else None
         if project is None:
             self.ctx, self._index = None, None
             return None
