@@ -122,6 +122,7 @@ class Memo:
     def __init__(self) -> None:
         self._last: dict = {}
         self._now: dict = {}
+        self.paths: set[str] = set()  # files seen in any run (constc.passes.chunks)
 
     def get(self, key, compute):
         if key in self._now:

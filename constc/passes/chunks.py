@@ -58,7 +58,14 @@ def shift(value, lines: int):
 
 
 def parse_chunked(text: str, path: str, parse, memo: Memo):
-    """`parse(text, path)`'s result, built from memoised chunks where it can be."""
+    """`parse(text, path)`'s result, built from memoised chunks where it can be. A file's
+    first version comes whole from the disk cache (warm after any `constc check`); its
+    chunks are parsed at its first edit."""
+    from constc.cache import cached_parse
+
+    if path not in memo.paths:
+        memo.paths.add(path)
+        return memo.get(("const", path, text), lambda: cached_parse(text, path, parse))
     return memo.get(("const", path, text), lambda: _parse_chunked(text, path, parse, memo))
 
 
