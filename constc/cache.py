@@ -41,6 +41,12 @@ def _parser_salt() -> bytes:
     return digest.digest()
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write beside the target, flush to disk, then rename over it: a failure at any point
     (a full disk, a file-size limit, a kill) leaves the original file as it was."""
@@ -53,6 +59,8 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o7777)
+        else:  # as open() would create it (mkstemp makes it private to the owner)
+            os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -131,13 +131,18 @@ def changes_chart(diff: dict) -> tuple[dict, int]:
         status = "fails" if c["fails"] else "approved" if c.get("approval") else "passes"
         counts[(c["rule"], status)] = counts.get((c["rule"], status), 0) + 1
     rows = [{"rule": rule, "status": status, "changes": n} for (rule, status), n in sorted(counts.items())]
+    per_rule: dict[str, int] = {}
+    for (rule, _), n in counts.items():
+        per_rule[rule] = per_rule.get(rule, 0) + n
+    top = max(per_rule.values(), default=1)
+    ticks = list(range(0, top + 1, max(1, -(-top // 8))))  # whole changes only
     spec = {
         "$schema": VL_SCHEMA,
         "description": "Changes per rule, by whether they fail the gate",
         "data": {"values": rows}, "width": 420, "height": {"step": 18},
         "mark": {"type": "bar"},
         "encoding": {"y": {"field": "rule", "type": "nominal", "title": None, "sort": "-x"},
-                     "x": {"field": "changes", "type": "quantitative", "title": "changes", "axis": {"tickMinStep": 1, "format": "d"}},
+                     "x": {"field": "changes", "type": "quantitative", "title": "changes", "axis": {"values": ticks, "format": "d"}},
                      "color": {"field": "status", "type": "nominal", "title": "gate",
                                "scale": {"domain": ["fails", "approved", "passes"],
                                          "range": ["#D55E00", "#56B4E9", "#009E73"]}},
