@@ -269,6 +269,17 @@ async def test_symbols_and_completion(client: LanguageClient, project: Path):
     items = await client.text_document_completion_async(lsp.CompletionParams(
         text_document=doc, position=lsp.Position(line=line, character=2)))
     assert {"statement", "critique", "target", "example"} <= {i.label for i in items.items}
+    rel = "evalcases/core.jsonl"
+    cases = open_doc(client, project, rel)
+    line, col = line_of(cases, '"HARM-01"')
+    doc = lsp.TextDocumentIdentifier(uri=uri(project, rel))
+    items = await client.text_document_completion_async(lsp.CompletionParams(
+        text_document=doc, position=lsp.Position(line=line, character=col + 1)))
+    assert "PRIV-01" in [i.label for i in items.items]
+    line, col = line_of(cases, '"prompt": "')
+    items = await client.text_document_completion_async(lsp.CompletionParams(
+        text_document=doc, position=lsp.Position(line=line, character=col + 11)))
+    assert not items.items  # prose, not an ID list
 
 
 def test_a_workspace_below_the_project_checks_the_project(project: Path):

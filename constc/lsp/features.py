@@ -237,8 +237,10 @@ def completion(ws: Workspace, rel: str, line: int, column: int) -> list[lsp.Comp
         p = const.principle(pid) if const else None
         return p.title if p else None
 
-    if rel.endswith(".jsonl"):
-        return items(ids, lsp.CompletionItemKind.Reference, title) if '"principles"' in before else []
+    if rel.endswith(".jsonl"):  # inside a case's "principles": [...] list
+        at = before.rfind('"principles"')
+        inside = at >= 0 and "[" in before[at:] and "]" not in before[at:]
+        return items(ids, lsp.CompletionItemKind.Reference, title) if inside else []
     words = re.findall(r"[A-Za-z0-9_.\-]+|\[|\]", before)
     if before and not before[-1].isspace() and words:  # typing a word: the one before it decides
         words = words[:-1]
