@@ -11,6 +11,7 @@ Vega, whose bundle (from vl-convert, the `html` extra) is inlined: no network is
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import json
 import re
@@ -32,28 +33,16 @@ def require() -> None:
         raise UsageError("--format html needs the html extra: pip install 'constc[html]'") from None
 
 
+@functools.cache
 def vega_bundle() -> str:
-    """Vega, Vega-Lite and vega-embed as one script (sets window.vegaEmbed), cached per
-    vl-convert version: building it takes seconds."""
+    """Vega, Vega-Lite and vega-embed as one script (sets window.vegaEmbed), built by
+    vl-convert (~2 s, once per process). Deliberately not cached on disk: the script runs in
+    the reviewer's browser, and the cache directory may come from a pull request's CI cache,
+    so a planted bundle would be code run by whoever opens the page."""
     require()
-    from importlib.metadata import version
-
     import vl_convert
 
-    from constc.cache import cache_root, write_atomic
-
-    name = f"vega-bundle-{version('vl-convert-python')}.js"
-    root = cache_root()
-    cached = root / "page" / name if root else None
-    if cached and cached.is_file() and not cached.is_symlink():
-        return cached.read_text(encoding="utf-8")
-    bundle = vl_convert.javascript_bundle(None)  # type: ignore[arg-type]  # None: vegaEmbed, vega, vegaLite on window
-    if cached:
-        try:
-            write_atomic(cached, bundle.encode("utf-8"))
-        except OSError:
-            pass
-    return bundle
+    return vl_convert.javascript_bundle(None)  # type: ignore[arg-type]  # None: vegaEmbed, vega, vegaLite on window
 
 
 def _script_safe(text: str) -> str:
