@@ -4,7 +4,6 @@ pytest-lsp's client, on a copy of the sample project."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import subprocess
 import sys
@@ -24,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ("constc.toml", "constitutions", "locales", "evalcases")
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "constc", "lsp"],
-                                              server_env={**os.environ}))
+# no server_env: the server inherits the environment when it starts, after conftest has
+# pointed CONSTC_CACHE_DIR at a private folder
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "constc", "lsp"]))
 async def client(lsp_client: LanguageClient, project: Path):
     await lsp_client.initialize_session(lsp.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"), root_uri=project.as_uri(),
