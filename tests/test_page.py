@@ -216,6 +216,17 @@ def test_diff_html_from_the_command_line(tmp_path, browser):
     assert unpack(page.eval_on_selector("#constc-report", "e => e.textContent")) == json_report
 
 
+def test_a_broken_head_is_listed_on_the_page(tmp_path, browser):
+    root = changed_repo(tmp_path, 3)
+    (root / "c.const").write_text((root / "c.const").read_text().replace("priority 1", "priority one", 1))
+    r = subprocess.run([sys.executable, "-m", "constc", "diff", "--against", ".git#ref=base", "--format", "html",
+                        "-o", "diff.html"], cwd=root, capture_output=True, text=True)
+    assert r.returncode == 1, r.stderr
+    page, errors, _ = open_page(browser, root / "diff.html")
+    assert errors == []
+    assert "Not compared" in page.inner_text("header") and "E100" in page.inner_text("header")
+
+
 def test_html_without_the_extra_is_a_usage_error_before_work(tmp_path):
     root = changed_repo(tmp_path, 2)
     code = ("import sys; sys.modules['vl_convert'] = None; from constc.cli import main; "
