@@ -297,6 +297,15 @@ def test_a_workspace_below_the_project_checks_the_project(project: Path):
     assert not lone.found and lone.check() is None and lone.diagnostics() == {}
 
 
+def test_the_id_pattern_is_the_grammars():
+    import re
+
+    from constc.ir.nodes import PRINCIPLE_ID
+
+    lark = (ROOT / "constc/grammar/constitution.lark").read_text()
+    assert re.search(r"^PRINCIPLE_ID: /(.*)/$", lark, re.M).group(1) == PRINCIPLE_ID.pattern
+
+
 def test_chunked_parse_equals_a_whole_file_parse():
     for path in sorted((ROOT / "constitutions").glob("*.const")) + sorted((ROOT / "locales").glob("*/*.const")):
         text = path.read_text()

@@ -8,6 +8,7 @@ round-trip and equality checks compare.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
@@ -16,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from constc.diagnostics.model import Span
 
 SEVERITIES = ("none", "low", "medium", "high", "critical")
+# the grammar's PRINCIPLE_ID terminal (constitution.lark); L002 asks for a stricter shape
+PRINCIPLE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[A-Za-z0-9_]+")
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from lsprotocol import types as lsp
 
 from constc.diagnostics.model import Diagnostic, Severity, Span
 from constc.ir.nodes import (
-    PRINCIPLE_FIELDS, SEVERITIES, Addendum, Header, Include, Jurisdiction, Precedence, Principle,
+    PRINCIPLE_FIELDS, PRINCIPLE_ID, SEVERITIES, Addendum, Header, Include, Jurisdiction, Precedence, Principle,
 )
-from constc.lsp.workspace import _TOKEN, ID_SHAPE, Occurrence, Workspace
+from constc.lsp.workspace import _TOKEN, Occurrence, Workspace
 
 _SEVERITY = {Severity.error: lsp.DiagnosticSeverity.Error, Severity.warning: lsp.DiagnosticSeverity.Warning,
              Severity.info: lsp.DiagnosticSeverity.Information}
@@ -121,7 +121,7 @@ def rename(ws: Workspace, pid: str, new: str) -> lsp.WorkspaceEdit:
     differ will see it."""
     if ws.ctx is None or ws.ctx.constitution.principle(pid) is None:
         raise RenameRefused(f"{pid} is not a principle of this constitution")
-    if not ID_SHAPE.fullmatch(new):
+    if not PRINCIPLE_ID.fullmatch(new):
         raise RenameRefused(f"'{new}' is not a principle ID (letters, a hyphen, letters or digits: HARM-01)")
     if ws.ctx.constitution.principle(new) is not None:
         raise RenameRefused(f"{new} is already a principle ID")

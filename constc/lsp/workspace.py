@@ -20,10 +20,10 @@ from pathlib import Path
 from constc.cache import Memo
 from constc.config import ConfigError, Project, find_project
 from constc.diagnostics.model import Diagnostic, Severity, Span
+from constc.ir.nodes import PRINCIPLE_ID
 from constc.passes import Context, compile_project
 from constc.sources import DiskTree, Refused, glob_regex, inside, too_large
 
-ID_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[A-Za-z0-9_]+")  # the grammar's PRINCIPLE_ID
 # a .const file as tokens: strings and comments are skipped whole, so an ID inside prose is
 # never taken for a reference
 _TOKEN = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"(?:[^"\\\n]|\\.)*"?|#[^\n]*|[A-Za-z0-9_.]+(?:-[A-Za-z0-9_]+)*|\S')
@@ -77,7 +77,7 @@ def const_occurrences(text: str, rel: str) -> list[Occurrence]:
     starts = _line_starts(text)
     out = []
     for i, (tok, offset) in enumerate(tokens):
-        if not ID_SHAPE.fullmatch(tok):
+        if not PRINCIPLE_ID.fullmatch(tok):
             continue
         before = tokens[i - 1][0] if i else ""
         after = tokens[i + 1][0] if i + 1 < len(tokens) else ""
@@ -105,7 +105,7 @@ def jsonl_occurrences(text: str, rel: str) -> list[Occurrence]:
             continue
         end = line.find("]", key.end())
         for m in re.finditer(r'"([^"\\]*)"', line[key.end(): end if end >= 0 else len(line)]):
-            if ID_SHAPE.fullmatch(m.group(1)):
+            if PRINCIPLE_ID.fullmatch(m.group(1)):
                 out.append(Occurrence(m.group(1), rel, n, key.end() + m.start(1) + 1, "evalcase"))
     return out
 
@@ -118,7 +118,7 @@ def keyed_occurrences(text: str, rel: str, kind: str, pattern: str) -> list[Occu
         if line.lstrip().startswith("#"):  # a TOML comment
             continue
         for m in re.finditer(pattern, line):
-            if ID_SHAPE.fullmatch(m.group(1)):
+            if PRINCIPLE_ID.fullmatch(m.group(1)):
                 out.append(Occurrence(m.group(1), rel, n, m.start(1) + 1, kind))
     return out
 
@@ -252,7 +252,7 @@ class Workspace:
         lines = text.splitlines()
         if not 1 <= line <= len(lines):
             return None
-        for m in ID_SHAPE.finditer(lines[line - 1]):
+        for m in PRINCIPLE_ID.finditer(lines[line - 1]):
             if m.start() + 1 <= column <= m.end() + 1 and self.ctx.constitution.principle(m.group()):
                 return m.group()
         return None

@@ -17,13 +17,12 @@ from pydantic import BaseModel
 
 from constc.cache import Memo
 from constc.diagnostics.model import Span
-from constc.ir.nodes import SourceFile
+from constc.ir.nodes import PRINCIPLE_ID, SourceFile
 
 # what decides a cut: strings and comments (skipped whole), braces, and the first word of a line
 _SCAN = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"(?:[^"\\\n]|\\.)*"?|#[^\n]*|[{}]|^[ \t]*([A-Za-z][A-Za-z0-9_.]*(?:-[A-Za-z0-9_]+)?)',
                    re.M)
 _STARTS = {"constitution", "include", "principle", "addendum", "jurisdiction"}
-_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[A-Za-z0-9_]+")
 
 
 def cut_lines(text: str) -> list[int]:
@@ -34,7 +33,7 @@ def cut_lines(text: str) -> list[int]:
     for m in _SCAN.finditer(text):
         word = m.group(1)
         if word is not None:
-            if depth == 0 and (word in _STARTS or _ID.fullmatch(word)) and m.start() > cuts[-1]:
+            if depth == 0 and (word in _STARTS or PRINCIPLE_ID.fullmatch(word)) and m.start() > cuts[-1]:
                 cuts.append(m.start())
         elif m.group() == "{":
             depth += 1
