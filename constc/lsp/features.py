@@ -17,7 +17,7 @@ from constc.diagnostics.model import Diagnostic, Severity, Span
 from constc.ir.nodes import (
     PRINCIPLE_FIELDS, PRINCIPLE_ID, SEVERITIES, Addendum, Header, Include, Jurisdiction, Precedence, Principle,
 )
-from constc.lsp.workspace import _TOKEN, Occurrence, Workspace
+from constc.lsp.workspace import TOKEN, Occurrence, Workspace
 
 _SEVERITY = {Severity.error: lsp.DiagnosticSeverity.Error, Severity.warning: lsp.DiagnosticSeverity.Warning,
              Severity.info: lsp.DiagnosticSeverity.Information}
@@ -284,7 +284,7 @@ def _depth(text: str, offset: int) -> tuple[int, bool]:
     open block is the constitution header."""
     opened: list[str] = []
     last = ""
-    for m in _TOKEN.finditer(text, 0, offset):
+    for m in TOKEN.finditer(text, 0, offset):
         tok = m.group()
         if tok == "{":
             opened.append(last)

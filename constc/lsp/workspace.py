@@ -26,7 +26,7 @@ from constc.sources import DiskTree, Refused, glob_regex, inside, too_large
 
 # a .const file as tokens: strings and comments are skipped whole, so an ID inside prose is
 # never taken for a reference
-_TOKEN = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"(?:[^"\\\n]|\\.)*"?|#[^\n]*|[A-Za-z0-9_.]+(?:-[A-Za-z0-9_]+)*|\S')
+TOKEN = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"(?:[^"\\\n]|\\.)*"?|#[^\n]*|[A-Za-z0-9_.]+(?:-[A-Za-z0-9_]+)*|\S')
 
 
 class OverlayTree(DiskTree):
@@ -72,7 +72,7 @@ def _line_starts(text: str) -> list[int]:
 def const_occurrences(text: str, rel: str) -> list[Occurrence]:
     """IDs in the positions the grammar gives them: after `principle` or `addendum`, and on
     either side of `over`. Locale tags (`de-DE`) have the same shape and are left out."""
-    tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(text)
+    tokens = [(m.group(), m.start()) for m in TOKEN.finditer(text)
               if not m.group().startswith(("#", '"'))]
     starts = _line_starts(text)
     out = []
