@@ -13,5 +13,5 @@ if ((${#need[@]})); then
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "tools/system-deps.sh: installing ${need[*]}" >&2
   $sudo apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${need[@]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${need[@]}"
 fi
