@@ -27,6 +27,11 @@ class Span(BaseModel):
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
 
+    @classmethod
+    def file_start(cls, file: str) -> Span:
+        """The start of a file: where a finding about the whole file is located."""
+        return cls(file=file, line=1, column=1, end_line=1, end_column=1)
+
 
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,14 @@ class DiffResult:
         """False when a side has errors: then nothing is compared (a file that does not
         parse would otherwise read as every principle in it removed)."""
         return not self.problems
+
+    @functools.cached_property
+    def head_translations(self) -> list:
+        """The head's translation statuses (constc.translations), for the notes and the
+        report: computed once."""
+        from constc.translations import statuses
+
+        return statuses(self.head_ctx)
 
     @property
     def fails_gate(self) -> bool:

@@ -80,11 +80,9 @@ def texts(result: DiffResult) -> dict[str, str]:
 def diagnostics(result: DiffResult) -> list[Diagnostic]:
     """Every change as a Diagnostic: its rule as the code, an error when it fails the gate,
     located at the head (or, for what was removed, at the base), the other side related."""
-    from constc.translations import statuses
-
     stale: dict[str, list[str]] = {}
     if result.compared:
-        for s in statuses(result.head_ctx):
+        for s in result.head_translations:
             if s.status == "stale" and s.span:
                 stale.setdefault(s.principle_id, []).append(f"{s.locale} ({s.span.file}:{s.span.line})")
     out = []
@@ -194,19 +192,17 @@ def as_dict(result: DiffResult) -> dict:
         "verdict": "fail" if result.fails_gate else "pass", "summary": _verdict(result),
         "changes": [{**c.model_dump(mode="json"), "level": c.level, "bump": c.bump,
                      "fails": fails(c, result.fail_level)} for c in result.all_changes],
-        "translations": translations(result.head_ctx),
+        "translations": translations(result.head_translations),
         "problems": [d.model_dump(mode="json") for d in result.problems],
         "diagnostics": as_records(diagnostics(result)),
     }
 
 
-def translations(ctx) -> dict:
-    """Per declared locale at this revision: how many translations are current, unstamped,
-    stale or missing, and which principles are stale or missing (constc translations)."""
-    from constc.translations import statuses
-
+def translations(statuses: list) -> dict:
+    """Per declared locale: how many translations are current, unstamped, stale or missing,
+    and which principles are stale or missing (constc translations)."""
     out: dict[str, dict] = {}
-    for s in statuses(ctx):
+    for s in statuses:
         entry = out.setdefault(s.locale, {"current": 0, "unstamped": 0, "stale": [], "missing": [],
                                           "pending": s.pending})
         if s.status in ("stale", "missing"):

@@ -20,7 +20,7 @@ from lark.grammar import Rule
 from lark.lexer import PatternStr, TerminalDef
 
 from constc.diagnostics.model import Diagnostic, Span, diag
-from constc.ir.nodes import Comment
+from constc.ir.nodes import STRINGS_AND_COMMENTS, Comment
 
 GRAMMAR = Path(__file__).with_name("constitution.lark")
 
@@ -175,7 +175,7 @@ def parse_text(text: str, path: str) -> tuple[Tree | None, list[Diagnostic]]:
         return None, [_translate(err, text, path)]
 
 
-_LEXEMES = re.compile(r'"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+_LEXEMES = re.compile(STRINGS_AND_COMMENTS)
 
 
 def scan_comments(text: str) -> list[Comment]:

@@ -19,6 +19,9 @@ from constc.diagnostics.model import Span
 SEVERITIES = ("none", "low", "medium", "high", "critical")
 # the grammar's PRINCIPLE_ID terminal (constitution.lark); L002 asks for a stricter shape
 PRINCIPLE_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[A-Za-z0-9_]+")
+# strings and comments, which every scanner of .const text skips whole; an unclosed one runs
+# to the end of the file (or line), so text still being typed scans too
+STRINGS_AND_COMMENTS = r'"""[\s\S]*?(?:"""|\Z)|"(?:[^"\\\n]|\\.)*"?|#[^\n]*'
 
 
 @dataclass(frozen=True)

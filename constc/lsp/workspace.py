@@ -20,13 +20,13 @@ from pathlib import Path
 from constc.cache import Memo
 from constc.config import ConfigError, Project, find_project
 from constc.diagnostics.model import Diagnostic, Severity, Span
-from constc.ir.nodes import PRINCIPLE_ID
+from constc.ir.nodes import PRINCIPLE_ID, STRINGS_AND_COMMENTS
 from constc.passes import Context, compile_project
 from constc.sources import DiskTree, Refused, glob_regex, inside, too_large
 
 # a .const file as tokens: strings and comments are skipped whole, so an ID inside prose is
 # never taken for a reference
-TOKEN = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"(?:[^"\\\n]|\\.)*"?|#[^\n]*|[A-Za-z0-9_.]+(?:-[A-Za-z0-9_]+)*|\S')
+TOKEN = re.compile(STRINGS_AND_COMMENTS + r"|[A-Za-z0-9_.]+(?:-[A-Za-z0-9_]+)*|\S")
 
 
 class OverlayTree(DiskTree):

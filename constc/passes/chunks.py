@@ -17,11 +17,10 @@ from pydantic import BaseModel
 
 from constc.cache import Memo
 from constc.diagnostics.model import Span
-from constc.ir.nodes import PRINCIPLE_ID, SourceFile
+from constc.ir.nodes import PRINCIPLE_ID, STRINGS_AND_COMMENTS, SourceFile
 
 # what decides a cut: strings and comments (skipped whole), braces, and the first word of a line
-_SCAN = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"(?:[^"\\\n]|\\.)*"?|#[^\n]*|[{}]|^[ \t]*([A-Za-z][A-Za-z0-9_.]*(?:-[A-Za-z0-9_]+)?)',
-                   re.M)
+_SCAN = re.compile(STRINGS_AND_COMMENTS + r"|[{}]|^[ \t]*([A-Za-z][A-Za-z0-9_.]*(?:-[A-Za-z0-9_]+)?)", re.M)
 _STARTS = {"constitution", "include", "principle", "addendum", "jurisdiction"}
 
 

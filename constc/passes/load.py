@@ -16,7 +16,7 @@ _GLOB_CHARS = set("*?[")
 
 def decode_source(data: bytes, path: str, max_bytes: int) -> tuple[str | None, list[Diagnostic]]:
     """Bytes to text, or a diagnostic saying why they are not a constitution source."""
-    start = Span(file=path, line=1, column=1, end_line=1, end_column=1)
+    start = Span.file_start(path)
     if len(data) > max_bytes:
         return None, [diag("E203", f"file is {len(data):,} bytes; the limit is {max_bytes:,}", start,
                            hint="raise [project] max_file_bytes in constc.toml if this is intended")]
@@ -51,8 +51,7 @@ def read(ctx, rel: str, limit: int, span: Span | None = None) -> bytes | None:
     try:
         data = ctx.tree.read(rel, limit)
     except Refused as err:
-        ctx.diagnostics.append(diag(err.code, str(err), span or Span(file=rel, line=1, column=1, end_line=1,
-                                                                      end_column=1)))
+        ctx.diagnostics.append(diag(err.code, str(err), span or Span.file_start(rel)))
         return None
     if data is None:
         ctx.diagnostics.append(diag("E200", f"file not found: {rel}", span))
@@ -151,7 +150,7 @@ def load_translation_lock(ctx) -> None:
             raise ValueError("expected {locale: {principle ID: stamp}}")
     except (ValueError, UnicodeDecodeError) as err:
         ctx.diagnostics.append(diag("E308", f"{rel} is not a translations lock: {err}",
-                                    Span(file=rel, line=1, column=1, end_line=1, end_column=1),
+                                    Span.file_start(rel),
                                     hint="regenerate it with `constc translations stamp`"))
         return
     ctx.translation_lock = lock

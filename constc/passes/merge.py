@@ -80,7 +80,7 @@ def check_structure(ctx) -> None:
         else:
             seen[key] = a
     if header is None:
-        start = Span(file=ctx.project.rel(ctx.project.root_file), line=1, column=1, end_line=1, end_column=1)
+        start = Span.file_start(ctx.project.rel(ctx.project.root_file))
         if ctx.sources and ctx.complete:
             ctx.diagnostics.append(diag("E302", "no constitution header", start,
                                         hint='start the root file with: constitution NAME { version "1.0.0" }'))

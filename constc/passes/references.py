@@ -59,4 +59,4 @@ def check_locales(ctx) -> None:
             folder = rel.rsplit("/", 1)[0]
             ctx.diagnostics.append(diag("E309", f"locale folder {folder}/ is for {tag}, which the constitution "
                                         "does not declare: its addenda would never be used",
-                                        Span(file=rel, line=1, column=1, end_line=1, end_column=1), hint=hint))
+                                        Span.file_start(rel), hint=hint))

@@ -28,13 +28,13 @@ def check(ctx):
     from constc.diagnostics.model import Span
 
     project = ctx.project
-    root = project.root_file.relative_to(project.root).as_posix()
+    root = project.rel(project.root_file)
     folder = root.rsplit("/", 1)[0] if "/" in root else ""
     locales = project.config.project.locales.strip("/") + "/"
     pattern = f"{folder}/**/*.const" if folder else "**/*.const"
     for rel in ctx.tree.glob(pattern):
         if rel not in ctx.sources and rel not in ctx.unparsed and not rel.startswith(locales):
             yield Finding(f"{rel} is not included by any file of the constitution, so nothing in it is checked "
-                          "or used", Span(file=rel, line=1, column=1, end_line=1, end_column=1),
+                          "or used", Span.file_start(rel),
                           hint=f"add `include \"{rel[len(folder) + 1:] if folder else rel}\"` to a file that is "
                           "included, or move it out of the folder")
