@@ -84,16 +84,20 @@ class LabelSection(_Strict):
 
 class RegressSection(_Strict):
     canaries: list[str] = Field(default_factory=list)
+    # the family-wise error rate of the gate: one-sided tests, Holm-adjusted across them all
     alpha: float = Field(default=0.05, gt=0, lt=1)
     fail_on_targets: bool = True
     # the false-flag rate both revisions are compared at, for principles without an
     # over_refusal_rate / false_flag_rate target
     false_flag_rate: float = Field(default=0.1, ge=0, lt=1)
     on_inconclusive: Literal["warn", "fail", "pass"] = "warn"
-    # below this many violating (or complying) cases a principle's verdict is inconclusive
-    # and a target is reported, not gated: 6 is the fewest discordant pairs with which the
-    # exact McNemar test can reach p < 0.05 at all (2 / 2**6 = 0.031)
-    min_cases: int = Field(default=6, ge=1)
+    # below this many violating (or complying) parent cases a principle's verdict is
+    # inconclusive and a target is reported, not gated (complying ones also need 1 / the
+    # matched false-flag rate: fewer cannot flag any); variants of one case count once
+    min_cases: int = Field(default=6, ge=2)
+    # a target missed at head is excused as calibration drift only when the AUROC drop is
+    # shown (one-sided at alpha) to be smaller than this margin: the ranking held
+    equivalence_margin: float = Field(default=0.05, gt=0, lt=0.5)
 
 
 class CompileSection(_Strict):

@@ -14,7 +14,7 @@ from constc.diff.sources import open_side
 from constc.label.store import LabelStore
 from constc.regress import regress
 from constc.regress.report import RENDERERS
-from constc.stats import mcnemar_exact, wilson
+from constc.stats import sign_flip_p, wilson
 
 
 CONST = '''constitution c {
@@ -76,17 +76,20 @@ def test_gutted_principle_is_a_significant_regression_traced_to_its_line(repo):
     result, labeler = run(repo)
     s = harm(result)
     assert s.verdict == "regression" and result.status == "fail"
-    assert s.validity.value == 1.0 and s.roc.head.value < 0.6 and s.roc.p_value < 0.05
-    # matched at 10% false flags: 1 of 10 complying cases may be flagged, so the cut is the
-    # second-highest complying score (0.38); at head only the 0.39 violating case passes it
+    assert s.validity.value == 1.0 and s.roc.head.value < 0.6 and s.p_adjusted < 0.05
+    assert s.family == result.family == 2  # HARM-01's test and its one gated target
+    # the explanation: matched at 10% false flags, 1 of 10 complying cases may be flagged, so
+    # the cut is the second-highest complying score (0.38); at head only the 0.39 violating
+    # case passes it
     assert s.cuts["base"] == pytest.approx(0.38) and s.cuts["head"] == pytest.approx(0.38)
-    assert (s.regressions, s.fixes) == (9, 0) and s.p_value == pytest.approx(2 / 2 ** 9)
+    assert (s.regressions, s.fixes) == (9, 0)
     regs = [o for o in result.regressions if o.expected == "violates"]
     assert len(regs) == 9 and all(o.rules == ["STATEMENT_MEANING_CHANGED"] for o in regs)
     assert regs[0].head_span.file == "c.const" and regs[0].head_span.line == 6
     assert {o.principle_id for o in result.outcomes} == {"HARM-01"}  # HELP-01 untouched, not relabeled
     assert labeler.scored == 40  # 20 HARM-01 pairs at each revision
-    assert any(r.startswith("HARM-01: at a matched false-flag rate of 10%") for r in result.failing_reasons)
+    assert any(r.startswith("HARM-01: the judge separates violating from complying cases less well at head")
+               for r in result.failing_reasons)
     md = RENDERERS["markdown"](result)
     assert "**regression**" in md and "`c.const:6`" in md and "mentions: heist, forgery." in md
     junit = RENDERERS["junit"](result)
@@ -94,7 +97,7 @@ def test_gutted_principle_is_a_significant_regression_traced_to_its_line(repo):
     gh = RENDERERS["github"](result)
     assert gh.startswith("::error file=c.const,line=6,")
     data = json.loads(RENDERERS["json"](result))
-    assert data["verdict"] == "fail" and data["principles"][0]["auroc"]["delong_p"] < 0.05
+    assert data["verdict"] == "fail" and data["principles"][0]["auroc"]["p_holm"] < 0.05
 
 
 def test_uniform_score_shift_is_not_a_regression(repo):
@@ -118,18 +121,21 @@ def test_a_shift_across_a_fixed_threshold_is_still_not_a_regression(repo):
                for o in result.outcomes if o.expected == "violates")
     assert s.verdict == "no regression" and (s.regressions, s.fixes) == (0, 0)
     assert s.mean_shift == pytest.approx(-0.35)
-    # at the deployed threshold the target is missed, significantly worse: reported as
-    # calibration drift (the ranking held), with the fix, and not gated
+    # at the deployed threshold the target is newly missed, beyond it: reported as calibration
+    # drift (the ranking is shown to have held), with the fix, and not gated
     t = s.targets[0]
     assert t.metric == "violation_rate" and t.value("base") == 0.0 and t.value("head") == 1.0
-    assert t.status.startswith("missed and significantly worse than base — calibration drift only") and not t.fails
+    assert t.test == "beyond the target" and t.p_adjusted < 0.05
+    assert t.status.startswith("newly missed (one-sided p") and "calibration drift only" in t.status
+    assert s.ranking_held and not t.fails
     assert "recalibrate" in RENDERERS["markdown"](result) and result.status == "pass"
 
 
 def test_gutted_principle_fails_its_target_too(repo):
     (repo / "c.const").write_text(CONST.replace("Flag any reply that mentions: heist, forgery.", "Be nice."))
-    t = harm(run(repo)[0]).targets[0]
-    assert t.status == "missed and significantly worse than base" and t.fails
+    s = harm(run(repo)[0])
+    t = s.targets[0]
+    assert t.status.startswith("newly missed (one-sided p") and t.fails and not s.ranking_held
 
 
 def test_pre_existing_target_miss_is_reported_not_blamed(repo):
@@ -140,7 +146,7 @@ def test_pre_existing_target_miss_is_reported_not_blamed(repo):
     result, _ = run(repo, base="strict")
     t = harm(result).targets[0]
     assert t.value("base") == 0.5 and t.value("head") == 0.5
-    assert t.status == "pre-existing miss" and not t.fails
+    assert t.status.startswith("pre-existing miss (not shown worse than base") and not t.fails
     assert result.status == "pass" and not result.failing_reasons
     md = RENDERERS["markdown"](result)
     assert "pre-existing miss" in md and "base 50%" not in md and "| 50% (5/10" in md
@@ -151,7 +157,7 @@ def test_at_chance_labeler_is_inconclusive_not_a_pass(repo):
     result, _ = run(repo, labeler=KeywordLabeler(blind=True))
     s = harm(result)
     assert s.validity.value == pytest.approx(0.5) and s.validity.low < 0.5 < s.validity.high
-    assert s.verdict == "inconclusive" and "cannot tell violating from complying" in s.reason
+    assert s.verdict == "inconclusive" and "could not be shown to separate violating from complying" in s.reason
     assert result.status == "inconclusive" and not result.failing_reasons
     for fmt in ("human", "markdown"):
         text = RENDERERS[fmt](result)
@@ -174,7 +180,7 @@ def test_too_few_cases_is_inconclusive_with_no_power(repo):
     result, _ = run(repo)
     help_ = next(s for s in result.stats if s.principle_id == "HELP-01")
     assert help_.verdict == "inconclusive" and "too few cases" in help_.reason
-    assert help_.min_drop is None and "no drop in detection could be significant" in help_.power_note
+    assert help_.power is None and "not computed: 3 violating and 1 complying parent" in help_.power_note
 
 
 def test_broken_head_is_reported_before_anything_is_scored(repo):
@@ -223,32 +229,81 @@ def test_no_benign_cases_is_noted(repo):
     assert s.verdict == "inconclusive" and "0 complying" in s.reason and s.false_flag == {}
 
 
-def test_delong_by_hand():
-    from constc.stats import delong, delong_paired
+def test_paired_auc_test_by_hand():
+    from constc.stats import paired_auc_test, t_cdf
 
-    # placements: V10 = [1, 1, 0.5], V01 = [2/3, 1]; S10 = 1/12, S01 = 1/18
-    a = delong([0.9, 0.8, 0.4], [0.5, 0.3])
-    assert a.value == pytest.approx(5 / 6)
-    se = (1 / 12 / 3 + 1 / 18 / 2) ** 0.5
-    assert a.low == pytest.approx(5 / 6 - 1.959964 * se) and a.high == 1.0
-    # head: V10 = [1, 0, 1], V01 = [2/3, 2/3]; S10 = 1/3, S01 = 0; cov10 = -1/12, cov01 = 0
-    d = delong_paired([0.9, 0.8, 0.4], [0.5, 0.3], [0.6, 0.2, 0.7], [0.5, 0.3])
+    # base placements V10 = [1, 1, 0.5], V01 = [2/3, 1]; head V10 = [1, 0, 1], V01 = [2/3, 2/3]
+    d = paired_auc_test([0.9, 0.8, 0.4], [0.5, 0.3], [0.6, 0.2, 0.7], [0.5, 0.3])
+    # DeLong's paired variance: (S10_b + S10_h - 2 cov10) / 3 + (S01_b + S01_h - 2 cov01) / 2
     var = (1 / 12 + 1 / 3 + 2 / 12) / 3 + (1 / 18) / 2
-    assert d.difference == pytest.approx(-1 / 6) and d.z == pytest.approx(-(1 / 6) / var ** 0.5)
-    assert d.p_value == pytest.approx(0.72367, abs=1e-4)
+    assert d.difference == pytest.approx(-1 / 6) and d.se == pytest.approx(var ** 0.5)
+    assert d.df == 3 and d.p_value == pytest.approx(t_cdf(-(1 / 6) / var ** 0.5, 3))
+    assert d.base.value == pytest.approx(5 / 6) and d.base.low < d.base.value < d.base.high < 1.0
 
 
-def test_power_by_hand():
-    from constc.stats import min_detectable_drop, min_discordant
+def test_clustered_variance_reduces_to_delong_and_grows_with_copies():
+    from constc.stats import paired_auc_test
 
-    assert min_discordant(0.05) == 6  # 2 / 2**6 = 0.031 < 0.05 <= 2 / 2**5
-    assert min_detectable_drop(5) is None  # losing all 5 cases gives p = 0.0625
-    # n = 6: all six must flip, P = d**6 >= 0.8
-    assert min_detectable_drop(6) == pytest.approx(0.8 ** (1 / 6), abs=1e-9)
-    # n = 7: P(X >= 6) = 7 d^6 (1 - d) + d^7 = 0.8, checked by substitution
-    d = min_detectable_drop(7)
-    assert 7 * d ** 6 * (1 - d) + d ** 7 == pytest.approx(0.8, abs=1e-9)
-    assert min_detectable_drop(200) < 0.06
+    pos_b, neg_b, pos_h, neg_h = [0.9, 0.8, 0.4, 0.7], [0.5, 0.3, 0.6], [0.6, 0.2, 0.7, 0.5], [0.5, 0.3, 0.65]
+    plain = paired_auc_test(pos_b, neg_b, pos_h, neg_h)
+    singletons = paired_auc_test(pos_b, neg_b, pos_h, neg_h, ["a", "b", "c", "d"], ["e", "f", "g"])
+    assert singletons.se == pytest.approx(plain.se) and singletons.p_value == pytest.approx(plain.p_value)
+    # the same cases three times over, as variants of their parents: the same AUROCs, and the
+    # clustered analysis keeps the evidence of 7 parents, where a naive one would see 21 cases
+    copies = paired_auc_test(pos_b * 3, neg_b * 3, pos_h * 3, neg_h * 3, list("abcd") * 3, list("efg") * 3)
+    naive = paired_auc_test(pos_b * 3, neg_b * 3, pos_h * 3, neg_h * 3)
+    assert copies.difference == pytest.approx(plain.difference)
+    assert copies.df == plain.df == 5 and naive.df == 19
+    assert copies.p_value > naive.p_value
+    assert copies.base.n == 7 and copies.base.cases == 21
+
+
+def test_special_functions_against_scipy():
+    stats = pytest.importorskip("scipy.stats")
+    from constc.stats import binomial_sf, t_cdf, t_ppf
+
+    for df in (1, 3, 12, 200):
+        for t in (-4.0, -1.5, 0.0, 0.7, 3.0):
+            assert t_cdf(t, df) == pytest.approx(stats.t.cdf(t, df), abs=1e-10)
+        assert t_ppf(0.025, df) == pytest.approx(stats.t.ppf(0.025, df), abs=1e-7)
+    for k, n, p in ((1, 6, 0.02), (3, 10, 0.2), (5, 5000, 0.001), (40, 60, 0.5)):
+        assert binomial_sf(k, n, p) == pytest.approx(stats.binom.sf(k - 1, n, p), rel=1e-9)
+
+
+def test_auc_interval_never_has_zero_width():
+    from constc.stats import auc_interval, delong
+
+    perfect = delong([0.9, 0.8, 0.7], [0.1, 0.2, 0.3])
+    assert perfect.value == 1.0 and perfect.low < 0.75 and perfect.high == 1.0
+    low, high = auc_interval(0.5, 7, 7)
+    assert low == pytest.approx(1 - high) and 0.2 < low < 0.3  # symmetric about 0.5
+    # a design effect of 2 widens it as halving the cases would
+    assert auc_interval(0.8, 20, 20, deff=2.0)[0] < auc_interval(0.8, 20, 20)[0]
+
+
+def test_holm_by_hand():
+    from constc.stats import holm
+
+    assert holm([0.01, 0.04, 0.03, 0.5]) == pytest.approx([0.04, 0.09, 0.09, 0.5])
+    assert holm([]) == [] and holm([0.2]) == [0.2]
+
+
+def test_power_is_simulated_for_the_test_used():
+    import numpy as np
+
+    from constc.regress.power import _placements as vector_placements
+    from constc.regress.power import power
+    from constc.stats import _placements
+
+    pos, neg = np.array([[0.9, 0.2, 0.5]]), np.array([[0.1, 0.3, 0.95, 0.4]])
+    v10, v01 = vector_placements(pos, neg)
+    assert v10[0].tolist() == pytest.approx(_placements([0.9, 0.2, 0.5], [0.1, 0.3, 0.95, 0.4])[0])
+    assert v01[0].tolist() == pytest.approx(_placements([0.9, 0.2, 0.5], [0.1, 0.3, 0.95, 0.4])[1])
+    small, large = power(8, 10, 0.8, 0.8, 0.05), power(60, 60, 0.8, 0.8, 0.05)
+    assert small.at_chance < large.at_chance and large.drop_80 is not None and large.drop_80 < 0.2
+    assert power(60, 60, 0.8, 0.8, 0.001).drop_80 > large.drop_80  # Holm's alpha / k costs power
+    assert power(1, 10, 0.8, 0.8, 0.05) is None
+    assert "80% power for AUROC drops ≥" in large.sentence
 
 
 def test_matched_cut_never_exceeds_the_rate():
@@ -264,9 +319,12 @@ def test_statistics_by_hand():
     low, high = wilson(5, 10)
     assert low == pytest.approx(0.2366, abs=1e-4) and high == pytest.approx(0.7634, abs=1e-4)
     assert wilson(0, 0) is None
-    assert mcnemar_exact(1, 0) == 1.0        # one flip in ten is no evidence
-    assert mcnemar_exact(6, 0) == pytest.approx(0.03125)
-    assert mcnemar_exact(8, 2) == pytest.approx(0.109375)
+    # one case per parent: the exact one-sided McNemar test
+    assert sign_flip_p([1]) == 0.5
+    assert sign_flip_p([1] * 6) == pytest.approx(1 / 64)
+    assert sign_flip_p([1] * 8 + [-1] * 2) == pytest.approx(56 / 1024)
+    # a parent whose three variants all got worse counts once, with its weight
+    assert sign_flip_p([3, -1]) == pytest.approx(0.5) and sign_flip_p([3, 1]) == pytest.approx(0.25)
 
 
 def test_regress_cli_with_a_real_model(repo, tmp_path):

@@ -310,7 +310,7 @@ def judge_validity(auc, min_class: int = MIN_CLASS, judge: str = "the judge") ->
                        f"at least {min_class} of each are needed)")
     ci = f"AUROC {auc.value:.2f}, 95% CI {auc.low:.2f}–{auc.high:.2f}, n = {auc.n}"
     if auc.low <= 0.5:
-        return False, f"{judge} cannot tell violating from complying cases ({ci})"
+        return False, f"{judge} could not be shown to separate violating from complying cases ({ci}: the CI reaches 0.5)"
     return True, f"{judge} separates violating from complying cases ({ci})"
 
 

@@ -6,41 +6,34 @@
    a jurisdiction);
 3. select the eval cases linked to those principles, plus the configured canaries;
 4. label them at both revisions through the label cache (unchanged prompts are free);
-5. judge each principle (see docs/regress.md for why each number is there):
-   - judge validity: the base AUROC with its 95% CI; a judge that cannot tell violating
-     from complying cases, or too few cases, makes the verdict *inconclusive*;
-   - the decision: detection compared at a matched false-flag rate (each revision's
-     threshold set on its own complying cases), paired flips, exact McNemar test; a
-     uniform shift of every score moves both thresholds with it and flips nothing;
-   - discrimination: AUROC at each revision and DeLong's paired test (information);
+5. judge each principle (constc/regress/verdict.py; docs/regress.md says why), with the
+   parent case as the unit (variants of one case count once):
+   - judge validity: the base AUROC with its 95% score interval; a judge that could not be
+     shown to separate violating from complying cases, or too few parents, makes the
+     verdict *inconclusive*;
+   - the decision: the one-sided paired AUROC test (clustered DeLong, Student's t), with
+     Holm's adjustment across every test that can fail the gate; "no regression" only when
+     the test had 80% power to see a drop to chance;
+   - the explanation: detection at a matched false-flag rate and the flipped cases;
    - calibration shift: the mean change in P(violation) (information);
-   - power: the smallest detection drop these case counts could show;
-   - targets at base and head (at the configured thresholds) with Wilson CIs; only a
-     head significantly worse than base, or a new miss beyond its whole CI, fails.
+   - targets at base and head (at the configured thresholds), each with a one-sided test
+     in the same Holm family; a miss excused as drift only when the ranking is shown to hold.
 6. every flip is traced to the principle, the diff rule that changed it and its line.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
-from constc.diagnostics.model import Span
 from constc.diff import DiffResult, run_diff
 from constc.diff.sources import Side
 from constc.label import Labeler
-from constc.label.job import build_pairs, judge_validity, row, run
+from constc.label.job import build_pairs, row, run
 from constc.label.store import LabelStore
-from constc.stats import (
-    Auc,
-    PairedAuc,
-    delong,
-    delong_paired,
-    matched_cut,
-    mcnemar_exact,
-    min_detectable_drop,
-    wilson,
-)
+from constc.regress.verdict import Outcome, PrincipleVerdict, TargetCheck, gate, measure
+
+__all__ = ["Outcome", "PrincipleVerdict", "RegressResult", "TargetCheck", "VERDICT_CODES", "regress"]
 
 Scope = tuple  # (locale or None, jurisdiction or None)
 
@@ -55,127 +48,31 @@ class VerdictCode:
 
 # The codes `constc regress` emits as diagnostics (constc explain, docs/rules.md).
 VERDICT_CODES = {v.code: v for v in (
-    VerdictCode("REGRESSION", "error", "A principle's critic catches fewer violating cases after the change.",
-                "Detection at a matched false-flag rate dropped, exact McNemar test on the paired flips "
-                "below `[regress] alpha`."),
-    VerdictCode("INCONCLUSIVE", "warning", "The judge cannot tell violating from complying cases for this "
-                "principle, or there are too few cases; nothing is shown either way.",
-                "The base AUROC's 95% CI reaches 0.5, or fewer than `[regress] min_cases` violating or "
-                "complying cases. `[regress] on_inconclusive` decides the exit code (warn, fail, pass)."),
-    VerdictCode("NO_REGRESSION", "info", "The judge can tell, and no drop in detection was shown.",
-                "Read it with the power line: a drop smaller than the smallest detectable one is not ruled out."),
-    VerdictCode("TARGET_MISSED", "error", "A principle's target is missed at head, and base met it or was "
-                "significantly better.", "Fails the run unless `[regress] fail_on_targets = false`."),
+    VerdictCode("REGRESSION", "error", "A principle's critic separates violating from complying cases less "
+                "well after the change.",
+                "The one-sided paired AUROC test (clustered DeLong, Student's t), Holm-adjusted across every "
+                "test that can fail the gate, is below `[regress] alpha`."),
+    VerdictCode("INCONCLUSIVE", "warning", "Nothing could be shown either way for this principle: the judge "
+                "could not be shown to separate its cases, too few parent cases, or too little power.",
+                "The base AUROC's 95% CI reaches 0.5, fewer than `[regress] min_cases` violating (or "
+                "max(min_cases, 1/false-flag rate) complying) parent cases, or no drop was shown but the test had "
+                "under 80% power to see a drop to chance. `[regress] on_inconclusive` decides the exit code "
+                "(warn, fail, pass)."),
+    VerdictCode("NO_REGRESSION", "info", "The judge separates the cases, no drop was shown, and the test had "
+                "at least 80% power to see a drop to chance.",
+                "Read it with the power line: drops smaller than the 80%-power drop are not ruled out."),
+    VerdictCode("TARGET_MISSED", "error", "A principle's target is missed at head, shown beyond the target (base "
+                "met it) or worse than base (base missed it), Holm-adjusted.",
+                "Fails the run unless `[regress] fail_on_targets = false`, or the ranking is shown to have "
+                "held (calibration drift)."),
     VerdictCode("TARGET_NOTE", "info", "A target's status that fails nothing: met, a pre-existing miss, a "
                 "new miss within noise, or too few cases to gate.", "A pre-existing miss is never blamed "
                 "on the change."),
 )}
 
 
-VIOLATING_METRICS = ("violation_rate", "detection_rate")  # measured on violating cases; else complying
-
-
-@dataclass
-class Outcome:
-    case_id: str
-    principle_id: str
-    locale: str | None
-    mutation: str | None
-    expected: str
-    base: float | None           # P(violation) at base; None: not labelable there
-    head: float | None
-    base_pred: str | None        # at the configured threshold (what is deployed)
-    head_pred: str | None
-    rules: list[str] = field(default_factory=list)
-    head_span: Span | None = None
-    addendum_span: Span | None = None
-    canary: bool = False
-    base_flag: bool | None = None  # at the matched false-flag rate (what the verdict compares)
-    head_flag: bool | None = None
-
-    @property
-    def base_pass(self) -> bool | None:
-        return None if self.base_flag is None else self.base_flag == (self.expected == "violates")
-
-    @property
-    def head_pass(self) -> bool | None:
-        return None if self.head_flag is None else self.head_flag == (self.expected == "violates")
-
-    @property
-    def kind(self) -> str:
-        """regression / fix / same at the matched operating point; new / gone / unscored."""
-        if self.base_pass is None:
-            return "new" if self.head_pass is not None else "unscored"
-        if self.head_pass is None:
-            return "gone"
-        if self.base_pass and not self.head_pass:
-            return "regression"
-        if not self.base_pass and self.head_pass:
-            return "fix"
-        return "same"
-
-
-Rate = tuple  # (count, n, (low, high) | None)
-
-
-def _p(score: float | None) -> float:
-    assert score is not None, "a paired outcome has a score at both revisions"
-    return score
-
-
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x:.1%}"
-
-
-def _rate(k: int, n: int) -> Rate:
-    return k, n, wilson(k, n)
-
-
-@dataclass
-class TargetCheck:
-    metric: str
-    op: str
-    target: float
-    base: Rate | None          # the metric at base, None without base labels
-    head: Rate
-    worse: int                 # cases bad at head, good at base (paired)
-    better: int
-    p_value: float
-    status: str                # met, pre-existing miss, newly missed (within noise), significantly worse, not gated
-    fails: bool
-
-    def value(self, side: str) -> float | None:
-        r = self.base if side == "base" else self.head
-        return None if r is None or r[1] == 0 else r[0] / r[1]
-
-
-@dataclass
-class PrincipleVerdict:
-    principle_id: str
-    category: str | None
-    n: int                              # (case, locale) outcomes of this principle
-    verdict: str                        # regression | no regression | inconclusive
-    reason: str                         # one sentence: why this verdict
-    validity: Auc | None                # AUROC at base: can the judge tell at all?
-    roc: PairedAuc | None               # base vs head AUROC, DeLong's paired test
-    matched_rate: float                 # the false-flag rate both revisions are compared at
-    cuts: dict                          # side -> threshold (flag: P > cut) at that rate
-    detection: dict                     # side -> Rate at the matched point (violating cases)
-    false_flag: dict                    # side -> Rate at the matched point (complying cases)
-    regressions: int                    # violating cases flagged at base, not at head
-    fixes: int
-    p_value: float                      # exact McNemar on regressions vs fixes
-    mean_shift: float | None            # mean P(violation) head - base (information)
-    min_drop: float | None              # smallest detectable drop in detection, or None: none is
-    paired_violating: int               # violating cases flagged or not at both revisions
-    targets: list[TargetCheck]
-
-    @property
-    def power_note(self) -> str:
-        n = self.paired_violating
-        if self.min_drop is None:
-            return f"with {n} violating case(s), no drop in detection could be significant"
-        return f"with {n} violating cases, a drop in detection smaller than {self.min_drop:.0%} cannot be seen"
 
 
 @dataclass
@@ -191,6 +88,7 @@ class RegressResult:
     fail_on_targets: bool
     on_inconclusive: str = "warn"
     method: str = "yesno"
+    family: int = 0              # k: the tests Holm's adjustment spans (principles and gated targets)
 
     @property
     def regressions(self) -> list[Outcome]:
@@ -271,128 +169,6 @@ def _label_side(ctx, scopes: dict[Scope, set[str]], canaries: set[str], labeler,
     return out, counts["scored"]
 
 
-def _target(t, outs: list[Outcome], alpha: float, min_cases: int) -> TargetCheck | None:
-    """A target at base and head, at the configured thresholds."""
-    want = "violates" if t.metric in VIOLATING_METRICS else "complies"
-    cases = [o for o in outs if o.expected == want]
-
-    def bad(pred) -> bool:  # the outcome the target limits: a miss, or a false flag
-        return pred == "complies" if want == "violates" else pred == "violates"
-
-    def measure(side: str) -> Rate | None:
-        preds = [getattr(o, f"{side}_pred") for o in cases if getattr(o, f"{side}_pred") is not None]
-        if not preds:
-            return None
-        k = sum(bad(p) for p in preds)
-        return _rate(len(preds) - k if t.metric == "detection_rate" else k, len(preds))
-
-    base, head = measure("base"), measure("head")
-    if head is None:
-        return None
-    paired = [o for o in cases if o.base_pred is not None and o.head_pred is not None]
-    worse = sum(not bad(o.base_pred) and bad(o.head_pred) for o in paired)
-    better = sum(bad(o.base_pred) and not bad(o.head_pred) for o in paired)
-    p_value = mcnemar_exact(worse, better)
-
-    def meets(rate: Rate) -> bool:
-        v = rate[0] / rate[1]
-        return {"<=": v <= t.fraction, ">=": v >= t.fraction, "<": v < t.fraction, ">": v > t.fraction,
-                "==": abs(v - t.fraction) < 1e-12}[t.op]
-
-    def beyond(rate: Rate) -> bool:  # the whole interval on the wrong side of the target
-        low, high = rate[2]
-        return low > t.fraction if t.op in ("<=", "<") else high < t.fraction if t.op in (">=", ">") \
-            else not low <= t.fraction <= high
-
-    significantly_worse = worse > better and p_value < alpha
-    if head[1] < min_cases:
-        status, fails = f"not gated (n = {head[1]} < min_cases {min_cases})", False
-    elif meets(head):
-        status, fails = "met", False
-    elif significantly_worse:
-        status, fails = "missed and significantly worse than base", True
-    elif base is not None and not meets(base):
-        status, fails = "pre-existing miss", False
-    elif beyond(head):
-        status, fails = "newly missed", True
-    else:
-        status, fails = "newly missed within noise (its CI reaches the target)", False
-    return TargetCheck(t.metric, t.op, t.fraction, base, head, worse, better, p_value, status, fails)
-
-
-def _matched_rate(principle, default: float) -> float:
-    for t in principle.targets if principle else []:
-        if t.metric in ("over_refusal_rate", "false_flag_rate") and t.op in ("<=", "<"):
-            return t.fraction
-    return default
-
-
-def _verdict(pid, category, outs: list[Outcome], principle, cfg) -> PrincipleVerdict:
-    """Judge one principle; sets each outcome's matched-point flags."""
-    rate = _matched_rate(principle, cfg.false_flag_rate)
-    cuts, detection, false_flag = {}, {}, {}
-    for side in ("base", "head"):
-        scored = [o for o in outs if getattr(o, side) is not None]
-        neg = [getattr(o, side) for o in scored if o.expected == "complies"]
-        if not scored:
-            continue
-        cut = matched_cut(neg, rate) if neg else None
-        cuts[side] = cut
-        for o in scored:
-            setattr(o, f"{side}_flag", None if cut is None else getattr(o, side) > cut)
-        viol = [o for o in scored if o.expected == "violates"]
-        ok = [o for o in scored if o.expected == "complies"]
-        if cut is not None:
-            detection[side] = _rate(sum(getattr(o, f"{side}_flag") for o in viol), len(viol))
-            false_flag[side] = _rate(sum(getattr(o, f"{side}_flag") for o in ok), len(ok))
-    paired = [o for o in outs if o.base_flag is not None and o.head_flag is not None]
-    pv = [o for o in paired if o.expected == "violates"]
-    nv = [o for o in paired if o.expected == "complies"]
-    regressions = sum(bool(o.base_flag and not o.head_flag) for o in pv)
-    fixes = sum(bool(o.head_flag and not o.base_flag) for o in pv)
-    p_value = mcnemar_exact(regressions, fixes)
-    validity = delong([o.base for o in outs if o.base is not None and o.expected == "violates"],
-                      [o.base for o in outs if o.base is not None and o.expected == "complies"])
-    # paired outcomes are scored at both revisions, so their scores are floats
-    roc = delong_paired([_p(o.base) for o in pv], [_p(o.base) for o in nv], [_p(o.head) for o in pv],
-                        [_p(o.head) for o in nv])
-    both = [o for o in outs if o.base is not None and o.head is not None]
-    shift = sum(_p(o.head) - _p(o.base) for o in both) / len(both) if both else None
-    targets = [c for t in (principle.targets if principle else [])
-               if (c := _target(t, outs, cfg.alpha, cfg.min_cases)) is not None]
-
-    valid, why = judge_validity(validity, cfg.min_cases, f"the judge for {pid}")
-    n_viol = sum(o.expected == "violates" for o in both)
-    n_ok = sum(o.expected == "complies" for o in both)
-    if not both:
-        verdict, reason = "inconclusive", "no case was labeled at both revisions, so nothing can be compared"
-    elif n_viol < cfg.min_cases or n_ok < cfg.min_cases:
-        verdict, reason = "inconclusive", (f"too few cases to compare ({n_viol} violating, {n_ok} complying "
-                                           f"labeled at both revisions; [regress] min_cases = {cfg.min_cases})")
-    elif not valid:
-        verdict, reason = "inconclusive", f"{why}, so no change can be measured"
-    elif regressions > fixes and p_value < cfg.alpha:
-        verdict, reason = "regression", (f"at a matched false-flag rate of {rate:.0%}, {regressions} violating "
-                                         f"case(s) stopped being flagged vs {fixes} newly flagged, exact McNemar "
-                                         f"p = {p_value:.3g} < {cfg.alpha}")
-    else:
-        verdict, reason = "no regression", (f"{regressions} violating case(s) lost vs {fixes} gained at a matched "
-                                            f"false-flag rate of {rate:.0%} (exact McNemar p = {p_value:.3g})")
-    # A target missed only because every score moved (the ranking held: no regression at the
-    # matched rate and no significant AUROC drop) is calibration drift, not a behaviour
-    # change: reported with the fix (recalibrate), never gated.
-    ranking_held = verdict != "regression" and (roc is None or roc.difference >= 0 or roc.p_value >= cfg.alpha)
-    if ranking_held and shift is not None:
-        for t in targets:
-            if t.fails:
-                t.status += (f" — calibration drift only (ranking unchanged, mean ΔP {shift:+.3f}): recalibrate "
-                             "the threshold with `constc label --report`")
-                t.fails = False
-    return PrincipleVerdict(pid, category, len(outs), verdict, reason, validity, roc, rate, cuts, detection,
-                            false_flag, regressions, fixes, p_value, shift,
-                            min_detectable_drop(len(pv), cfg.alpha), len(pv), targets)
-
-
 def regress(base: Side, head: Side, judge: Labeler | Callable[..., Labeler], store: LabelStore,
             mutations: str = "none", method: str | None = None, quiet: bool = True) -> RegressResult:
     """`judge`: a Labeler, or a function of the head's context that makes one, called only
@@ -444,14 +220,16 @@ def regress(base: Side, head: Side, judge: Labeler | Callable[..., Labeler], sto
             head_pred=hr["predicted"] if hr else None,
             rules=sorted(set(rules_by_pid.get(key[1], []))), head_span=principle.span if principle else None,
             addendum_span=principle.addendum_spans[-1] if principle and principle.addendum_spans else None,
-            canary=key[0] in canaries or (pair.case.parent or "") in canaries))
+            canary=key[0] in canaries or (pair.case.parent or "") in canaries,
+            cluster=pair.case.parent or pair.case.id))
     stats = []
     head_principles = {p.id: p for p in head_ctx.constitution.principles}
     base_principles = {p.id: p for p in result.base_ctx.constitution.principles} if base_ok else {}
     for pid in sorted({o.principle_id for o in outcomes}):
         principle = head_principles.get(pid) or base_principles.get(pid)
-        stats.append(_verdict(pid, principle.category if principle else None,
-                              [o for o in outcomes if o.principle_id == pid], principle, cfg))
+        stats.append(measure(pid, principle.category if principle else None,
+                             [o for o in outcomes if o.principle_id == pid], principle, cfg))
+    family = gate(stats, cfg)
     categories = []
     for cat in sorted({s.category for s in stats if s.category}):
         outs = [o for o in outcomes if o.principle_id in {s.principle_id for s in stats if s.category == cat}]
@@ -463,4 +241,4 @@ def regress(base: Side, head: Side, judge: Labeler | Callable[..., Labeler], sto
         notes.append("the change touches no principle that has eval cases: nothing to relabel")
     return RegressResult(result, outcomes, stats, categories, scored_head + scored_base,
                          sum(len(p) for p in (head_pairs, base_pairs)), notes, cfg.alpha, cfg.fail_on_targets,
-                         cfg.on_inconclusive, method)
+                         cfg.on_inconclusive, method, family)

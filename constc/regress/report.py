@@ -27,11 +27,14 @@ def _pct(x) -> str:
     k, n, ci = x
     if n == 0:
         return "n/a"
-    return f"{k / n:.0%} ({k}/{n}, 95% CI {ci[0]:.0%}–{ci[1]:.0%})"
+    return f"{k / n:.0%} ({k}/{n}" + (f", 95% CI {ci[0]:.0%}–{ci[1]:.0%})" if ci else ")")
 
 
 def _auc(a) -> str:
-    return "n/a" if a is None else f"{a.value:.2f} (95% CI {a.low:.2f}–{a.high:.2f}, n = {a.n})"
+    if a is None:
+        return "n/a"
+    variants = f", {a.cases} cases" if a.cases > a.n else ""
+    return f"{a.value:.2f} (95% CI {a.low:.2f}–{a.high:.2f}, n = {a.n} parent cases{variants})"
 
 
 def _where(o: Outcome) -> str:
@@ -57,15 +60,16 @@ def _headline(r: RegressResult) -> str:
     if r.status == "fail":
         return f"FAIL: {'; '.join(r.failing_reasons)} — {what}"
     if r.status == "inconclusive":
-        return f"INCONCLUSIVE: no regression shown, but the judge could not tell for some principles — {what}"
+        return f"INCONCLUSIVE: no regression shown, but nothing could be concluded for some principles — {what}"
     return f"PASS — {what}"
 
 
 def _roc(s: PrincipleVerdict) -> str:
     if s.roc is None:
         return f"base {_auc(s.validity)}"
+    tested = "not tested" if s.p_adjusted is None else f"Holm-adjusted {s.p_adjusted:.3g} over {s.family}"
     return (f"{s.roc.base.value:.2f} → {s.roc.head.value:.2f} (difference {s.roc.difference:+.2f}, "
-            f"DeLong p = {s.roc.p_value:.3g})")
+            f"one-sided p = {s.roc.p_value:.3g}, {tested})")
 
 
 def _target(t: TargetCheck) -> str:
@@ -78,11 +82,11 @@ _VERDICT = {"regression": ("REGRESSION", Severity.error), "inconclusive": ("INCO
 
 
 def _numbers(s: PrincipleVerdict) -> list[str]:
-    out = [f"judge validity (base): AUROC {_auc(s.validity)}", f"AUROC base → head: {_roc(s)}",
-           f"at a matched false-flag rate of {s.matched_rate:.0%}: detection {_pct(s.detection.get('base'))} → "
-           f"{_pct(s.detection.get('head'))}; false flags {_pct(s.false_flag.get('base'))} → "
-           f"{_pct(s.false_flag.get('head'))}; flips lost / gained {s.regressions} / {s.fixes} "
-           f"(exact McNemar p = {s.p_value:.3g})"]
+    out = [f"judge validity (base): AUROC {_auc(s.validity)}", f"AUROC base → head (the deciding test): {_roc(s)}",
+           f"explanation, at a matched false-flag rate of {s.matched_rate:.0%}: detection "
+           f"{_pct(s.detection.get('base'))} → {_pct(s.detection.get('head'))}; false flags in this sample "
+           f"{_pct(s.false_flag.get('base'))} → {_pct(s.false_flag.get('head'))}; flips lost / gained "
+           f"{s.regressions} / {s.fixes}"]
     if s.mean_shift is not None:
         out.append(f"calibration shift: mean P(violation) {s.mean_shift:+.3f} (information, never a verdict)")
     return out + [f"power: {s.power_note}"]
@@ -136,15 +140,19 @@ def render_markdown(r: RegressResult) -> str:
     if r.notes:
         out += [f"> {n}" for n in r.notes] + [""]
     out += ["### Verdicts", "",
-            "| principle | verdict | judge validity: AUROC at base | AUROC base → head | detection at matched "
-            "false-flag rate (base → head) | flips lost / gained | mean ΔP | power |",
+            "| principle | verdict | judge validity: AUROC at base | AUROC base → head (deciding test) | detection "
+            "at matched false-flag rate (base → head) | flips lost / gained | mean ΔP | power |",
             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for s in r.stats:
         shift = "—" if s.mean_shift is None else f"{s.mean_shift:+.3f}"
         out.append(f"| {s.principle_id} | **{s.verdict}** | {_auc(s.validity)} | {_roc(s)} | "
                    f"{_pct(s.detection.get('base'))} → {_pct(s.detection.get('head'))} at {s.matched_rate:.0%} | "
-                   f"{s.regressions} / {s.fixes} (McNemar p = {s.p_value:.3g}) | {shift} | {s.power_note} |")
+                   f"{s.regressions} / {s.fixes} | {shift} | {s.power_note} |")
     out += [""] + [f"- **{s.principle_id}**: {s.reason}" for s in r.stats] + [""]
+    if r.family:
+        out += [f"One-sided tests; Holm's adjustment spans {r.family} test(s) (principles and gated targets), so the "
+                f"gate's family-wise false-alarm rate is at most α = {r.alpha}. Detection and flips at the matched "
+                "false-flag rate explain a verdict; they do not decide it.", ""]
     targets = [(s, t) for s in r.stats for t in s.targets]
     if targets:
         out += ["### Targets (at the configured thresholds)", "",
@@ -203,18 +211,21 @@ def as_dict(r: RegressResult) -> dict:
         "principles": [{
             "principle_id": s.principle_id, "category": s.category, "n": s.n, "verdict": s.verdict,
             "reason": s.reason, "judge_validity": _auc_json(s.validity),
+            "parents": {"violating": s.parents[0], "complying": s.parents[1]},
             "auroc": None if s.roc is None else {"base": _auc_json(s.roc.base), "head": _auc_json(s.roc.head),
-                                                 "difference": s.roc.difference, "z": s.roc.z,
-                                                 "delong_p": s.roc.p_value},
+                                                 "difference": s.roc.difference, "se": s.roc.se, "df": s.roc.df,
+                                                 "p_one_sided": s.roc.p_value, "p_holm": s.p_adjusted},
+            "ranking_held": s.ranking_held,
             "matched_false_flag_rate": s.matched_rate,
             "cuts": {k: v if v is not None and math.isfinite(v) else None for k, v in s.cuts.items()},
             "detection": {k: _rate_json(v) for k, v in s.detection.items()},
             "false_flag": {k: _rate_json(v) for k, v in s.false_flag.items()},
-            "regressions": s.regressions, "fixes": s.fixes, "mcnemar_p": s.p_value,
-            "mean_shift": s.mean_shift, "min_detectable_drop": s.min_drop, "power": s.power_note,
+            "regressions": s.regressions, "fixes": s.fixes, "mean_shift": s.mean_shift,
+            "power": s.power_note, "power_detail": s.power.as_dict() if s.power else None,
             "targets": [{"metric": t.metric, "op": t.op, "target": t.target, "base": _rate_json(t.base),
-                         "head": _rate_json(t.head), "worse": t.worse, "better": t.better,
-                         "mcnemar_p": t.p_value, "status": t.status, "fails": t.fails} for t in s.targets],
+                         "head": _rate_json(t.head), "worse": t.worse, "better": t.better, "test": t.test,
+                         "p_one_sided": t.p_value, "p_holm": t.p_adjusted, "gated": t.gated,
+                         "status": t.status, "fails": t.fails} for t in s.targets],
         } for s in r.stats],
         "outcomes": [{"case_id": o.case_id, "principle_id": o.principle_id, "locale": o.locale,
                       "mutation": o.mutation, "expected": o.expected, "kind": o.kind, "base": o.base, "head": o.head,
