@@ -158,7 +158,7 @@ class PrincipleVerdict:
         return self.power.sentence
 
 
-def _detection_ci(outs: list[Outcome], side: str, rate: float, seed: str) -> tuple[float, float] | None:
+def _detection_ci(outs: list[Outcome], side: str, rate: float, seed: str, draws_wanted: int) -> tuple[float, float] | None:
     """95% percentile interval of detection at the matched cut from a cluster bootstrap that
     re-estimates the cut in every draw: the threshold's own sampling noise is in it."""
     clusters: dict[str, list[Outcome]] = {}
@@ -166,11 +166,11 @@ def _detection_ci(outs: list[Outcome], side: str, rate: float, seed: str) -> tup
         if getattr(o, side) is not None:
             clusters.setdefault(o.cluster, []).append(o)
     keys = sorted(clusters)
-    if not keys:
+    if not keys or draws_wanted <= 0:
         return None
     rng = random.Random(f"{seed}:{side}")
     draws = []
-    for _ in range(BOOTSTRAP):
+    for _ in range(draws_wanted):
         pos, neg = [], []
         for key in rng.choices(keys, k=len(keys)):
             for o in clusters[key]:
@@ -178,7 +178,7 @@ def _detection_ci(outs: list[Outcome], side: str, rate: float, seed: str) -> tup
         if pos and neg:
             cut = matched_cut(neg, rate)
             draws.append(sum(s > cut for s in pos) / len(pos))
-    if len(draws) < BOOTSTRAP // 2:
+    if len(draws) < draws_wanted // 2:
         return None
     draws.sort()
     return draws[int(0.025 * (len(draws) - 1))], draws[int(math.ceil(0.975 * (len(draws) - 1)))]
@@ -243,8 +243,9 @@ def min_complying(cfg, rate: float) -> int:
     return max(cfg.min_cases, math.ceil(1 / rate - 1e-9)) if rate > 0 else cfg.min_cases
 
 
-def measure(pid, category, outs: list[Outcome], principle, cfg) -> PrincipleVerdict:
-    """Everything about one principle but its verdict; sets each outcome's matched-point flags."""
+def measure(pid, category, outs: list[Outcome], principle, cfg, bootstrap: int = BOOTSTRAP) -> PrincipleVerdict:
+    """Everything about one principle but its verdict; sets each outcome's matched-point flags.
+    `bootstrap`: draws for the detection intervals (0: none; they explain, never decide)."""
     from constc.label.job import judge_validity
 
     rate = _matched_rate(principle, cfg.false_flag_rate)
@@ -262,7 +263,7 @@ def measure(pid, category, outs: list[Outcome], principle, cfg) -> PrincipleVerd
         ok = [o for o in scored if o.expected == "complies"]
         if cut is not None:
             k = sum(bool(getattr(o, f"{side}_flag")) for o in viol)
-            detection[side] = (k, len(viol), _detection_ci(outs, side, rate, pid)) if viol else (0, 0, None)
+            detection[side] = (k, len(viol), _detection_ci(outs, side, rate, pid, bootstrap)) if viol else (0, 0, None)
             false_flag[side] = clustered_rate([bool(getattr(o, f"{side}_flag")) for o in ok], [o.cluster for o in ok])
     both = [o for o in outs if o.base is not None and o.head is not None]
     pv = [o for o in both if o.expected == "violates"]
