@@ -124,7 +124,7 @@ class Config(_Strict):
     regress: RegressSection = Field(default_factory=RegressSection)
 
 
-def _line_of(text: str, loc: tuple) -> int | None:
+def line_of(text: str, loc: tuple) -> int | None:
     """The line of constc.toml that sets the value at `loc`, found by its last key."""
     keys = [str(k) for k in loc if not isinstance(k, int)]
     if not keys:
@@ -153,7 +153,7 @@ def parse_config(text: str, where: str) -> Config:
     except ValidationError as err:
         first = err.errors()[0]
         loc = ".".join(str(x) for x in first["loc"])
-        line = _line_of(text, first["loc"])
+        line = line_of(text, first["loc"])
         msg = first["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{where}{f':{line}' if line else ''}: [{loc}] {msg}") from None
     except RecursionError:

@@ -13,7 +13,7 @@ from constc import catalogue
 LAYERS = [
     ("cli", "__main__"),
     ("api", "catalogue", "scaffold", "lsp"),
-    ("regress", "label", "diff", "targets", "page"),
+    ("regress", "label", "diff", "targets", "page", "trust"),
     ("passes", "lint", "config", "fmt", "importers", "evalcases", "render", "gitinfo", "stats", "translations", "schemas"),
     ("ir", "grammar", "cache", "sources"),
     ("diagnostics", "errors"),

@@ -30,9 +30,7 @@ def run_diff_cmd(args) -> int:
 
         require()
     base, head = project_sides(args)
-    if args.fail_level:
-        head.project.config.diff.fail_level = args.fail_level
-    result = run_diff(base, head)
+    result = run_diff(base, head, fail_level=args.fail_level)
     if args.format == "sarif":
         from constc.catalogue import names
         from constc.diff.report import render_sarif
@@ -80,7 +78,7 @@ def register(sub) -> None:
                    "with its diagnostics; html: the reviewer's page, self-contained (default: human)")
     p.add_argument("-o", "--output", help="write the report to a file")
     p.add_argument("--fail-level", choices=["ID", "PRIORITY", "SEMANTIC", "TEXT", "none"],
-                   help="override [diff] fail_level")
+                   help="override [diff] fail_level (which otherwise comes from the base revision)")
     p.set_defaults(run=run_diff_cmd)
 
     p = sub.add_parser("log", help="the commits that changed a principle, and the tags holding each version")

@@ -61,18 +61,25 @@ class DiffResult:
         return required_bump(self.changes)
 
 
-def run_diff(base: Side, head: Side) -> DiffResult:
+def run_diff(base: Side, head: Side, fail_level: str | None = None) -> DiffResult:
+    """Compare two sides. The head is compiled and gated under the base's gate settings
+    (constc.trust): a change to them is a CONFIG_GATE_CHANGED finding, applied after merge.
+    `fail_level`: the command line's override of [diff] fail_level (trusted)."""
     from constc.passes import compile_project
+    from constc.trust import trusted_head
 
+    head, config_changes = trusted_head(base, head)
     base_ctx = compile_project(base.project, base.tree, until="check-references")
     head_ctx = compile_project(head.project, head.tree, until="check-references")
     cfg = head.project.config.diff
+    if fail_level:
+        cfg = cfg.model_copy(update={"fail_level": fail_level})
     problems = [d.model_copy(update={"message": f"[{side.label}] {d.message}"})
                 for side, ctx in ((base, base_ctx), (head, head_ctx))
                 for d in ctx.diagnostics if d.severity == "error"]
     if problems:  # compare nothing rather than report every principle of a broken side as removed
-        return DiffResult(base, head, base_ctx, head_ctx, [], cfg.fail_level, None, problems)
-    changes = semantic_diff(base_ctx.constitution, head_ctx.constitution)
+        return DiffResult(base, head, base_ctx, head_ctx, config_changes, cfg.fail_level, None, problems)
+    changes = config_changes + semantic_diff(base_ctx.constitution, head_ctx.constitution)
     version = version_check(base_ctx.constitution, head_ctx.constitution, changes) \
         if cfg.require_version_bump else None
     result = DiffResult(base, head, base_ctx, head_ctx, changes, cfg.fail_level, version, problems)

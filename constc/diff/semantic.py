@@ -70,6 +70,9 @@ class Rule:
     EXAMPLE_ADDED = ChangeRule(None, "patch", "An example was added.")
     LOCALE_ADDENDUM_ADDED = ChangeRule(None, "minor", "A locale or jurisdiction addendum was added.")
     HEADER_CHANGED = ChangeRule(None, "none", "The header changed (owners, review cadence, locales).")
+    CONFIG_GATE_CHANGED = ChangeRule("ID", "none", "A constc.toml setting that decides the gate, or where labels "
+                                     "and secrets go, changed; the base's value applies until the change is "
+                                     "merged (docs/security.md).")
     VERSION_BUMP_REQUIRED = ChangeRule(None, "none", "The version was not bumped as far as the changes need.")
 
 

@@ -133,6 +133,8 @@ def _prefix(repo, root: Path) -> str:
 
 
 def _config_at(tree: SourceTree, fallback: Config, where: str) -> Config:
+    """The constc.toml of a revision; without one, the defaults (not the working tree's:
+    a revision's gate settings must be its own, see constc.trust)."""
     data = tree.read(CONFIG_NAME)
     if data is None:
         return fallback
@@ -143,7 +145,7 @@ def _config_at(tree: SourceTree, fallback: Config, where: str) -> Config:
 
 
 def _side(tree: SourceTree, current: Project, label: str, revision: str | None = None) -> Side:
-    config = _config_at(tree, current.config, label)
+    config = _config_at(tree, Config(), label)
     project = Project(root=current.root, config=config, config_path=current.config_path,
                       root_file=current.root / config.project.root)
     return Side(tree, project, label, revision)
@@ -202,6 +204,6 @@ def open_side(spec: str, current: Project) -> Side:
         return _side(GitTree(commit, prefix, f"{rev}@{commit.hexsha[:12]}"), current, rev, commit.hexsha)
     folder = Path(spec).resolve()
     tree = DiskTree(folder, label=str(spec))
-    config = _config_at(tree, current.config, str(spec))
+    config = _config_at(tree, Config(), str(spec))
     project = Project(root=folder, config=config, root_file=folder / config.project.root)
     return Side(tree, project, str(spec))

@@ -76,7 +76,8 @@ class OpenAILabeler(PlannedLabeler):
         req = urllib.request.Request(url, data=data, method="GET" if body is None else "POST")
         req.add_header("Content-Type", "application/json")
         if self.key:
-            req.add_header("Authorization", f"Bearer {self.key}")
+            # unredirected: urllib copies ordinary headers onto a redirect, to any origin
+            req.add_unredirected_header("Authorization", f"Bearer {self.key}")
         last: Exception | None = None
         for attempt in range(self.retries + 1):
             try:
@@ -84,7 +85,7 @@ class OpenAILabeler(PlannedLabeler):
                     return json.loads(resp.read().decode("utf-8"))
             except urllib.error.HTTPError as err:
                 if err.code < 500:  # the server understood and refused: retrying will not help
-                    detail = err.read().decode("utf-8", "replace")[:300]
+                    detail = self._scrub(err.read(4096).decode("utf-8", "replace")[:300])
                     raise ServerError(f"{url}: HTTP {err.code}: {detail}") from None
                 last = err
             except (urllib.error.URLError, OSError, json.JSONDecodeError) as err:
@@ -94,6 +95,10 @@ class OpenAILabeler(PlannedLabeler):
         reason = getattr(last, "reason", last)
         raise LabelError(f"cannot reach {url}: {reason}; is the server running? (every finished batch is in the "
                          "label cache: rerun to resume)")
+
+    def _scrub(self, text: str) -> str:
+        """Server text with the API key blanked: an error body may echo the request."""
+        return text.replace(self.key, "[CONSTC_API_KEY]") if self.key else text
 
     def _card(self) -> dict:
         cards = self._request("/models").get("data") or []

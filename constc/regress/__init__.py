@@ -182,7 +182,7 @@ def regress(base: Side, head: Side, judge: Labeler | Callable[..., Labeler], sto
     if errors or head_ctx.constitution.header is None:  # before any scoring
         raise CheckFailed(f"the head revision ({head.label}) has errors; fix them first: nothing was scored",
                           errors, head_ctx.texts)
-    cfg = head.project.config.regress
+    cfg = result.head.project.config.regress  # the base's gate settings (constc.trust)
     method = judge_method(head_ctx, method)
     labeler: Labeler = judge if isinstance(judge, Labeler) else judge(head_ctx)
     notes = []

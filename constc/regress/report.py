@@ -208,6 +208,7 @@ def as_dict(r: RegressResult) -> dict:
         "method": r.method,
         "reasons": r.failing_reasons, "inconclusive": r.banners, "labeled": r.labeled,
         "affected_pairs": r.affected_pairs, "notes": r.notes, "alpha": r.alpha, "on_inconclusive": r.on_inconclusive,
+        "family": r.family,
         "principles": [{
             "principle_id": s.principle_id, "category": s.category, "n": s.n, "verdict": s.verdict,
             "reason": s.reason, "judge_validity": _auc_json(s.validity),
