@@ -153,3 +153,20 @@ def test_an_error_body_that_echoes_the_key_is_scrubbed(monkeypatch):
         with pytest.raises(LabelError) as err:
             OpenAILabeler(server.url + "/v1", "m", retries=0)
     assert "HTTP 401" in str(err.value) and KEY not in str(err.value) and "[CONSTC_API_KEY]" in str(err.value)
+
+
+def test_an_old_or_planted_changelog_line_approves_nothing(repo):
+    planted = "# Changelog\n\n## 2.0.0\n\n- HARM-01: narrow the crime rule to heists.\n"
+    commit(repo, {"CHANGELOG.md": planted}, "plant an approval ahead of time", tag="planted")
+    (repo / "c.const").write_text(GUTTED.replace('"1.0.0"', '"2.0.0"'))
+    r = run_constc("diff", "--against", "planted", "--format", "json", cwd=repo)
+    report = json.loads(r.stdout)
+    change = next(c for c in report["changes"] if c["rule"] == "STATEMENT_MEANING_CHANGED")
+    assert r.returncode == 1 and change["fails"] and change["approval"] is None
+    assert change["reused_approval"] == "CHANGELOG.md:5"
+    r = run_constc("diff", "--against", "planted", cwd=repo)
+    assert "already there at base" in r.stdout
+    # the same approval written in this change counts
+    (repo / "CHANGELOG.md").write_text(planted + "- HARM-01: gutted on purpose, see #12.\n")
+    r = run_constc("diff", "--against", "planted", cwd=repo)
+    assert r.returncode == 0, r.stdout

@@ -119,10 +119,19 @@ def test_regress_runs_at_pre_push(tmp_path):
     # a random tiny model cannot tell: inconclusive, which by default warns and lets the push through
     assert "INCONCLUSIVE" in out and r.returncode == 0, out
     assert git(remote, "rev-parse", "main") == git(root, "rev-parse", "HEAD")
-    pushed = git(root, "rev-parse", "HEAD")
+    # a stricter gate pushed with an edit does not judge that edit: gate settings come from
+    # the base (the remote's main), and the change is reported for a reviewer
     commit(root, {"constc.toml": CONFIG + '\n[regress]\non_inconclusive = "fail"\n',
                   "c.const": CASES["STATEMENT_MEANING_CHANGED"](BASE).replace('statement "', 'statement "Always: ', 1)},
            "strict gate")
+    r = subprocess.run(["git", "push", "origin", "main"], cwd=root, capture_output=True, text=True, env=env,
+                       timeout=600)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0 and "[regress] on_inconclusive" in out and "applies only once merged" in out, out
+    # once it is the base, it judges the next push
+    pushed = git(root, "rev-parse", "HEAD")
+    commit(root, {"c.const": CASES["STATEMENT_MEANING_CHANGED"](BASE).replace('statement "', 'statement "Never: ', 1)},
+           "another edit")
     r = subprocess.run(["git", "push", "origin", "main"], cwd=root, capture_output=True, text=True, env=env,
                        timeout=600)
     assert r.returncode != 0 and "on_inconclusive" in r.stdout + r.stderr  # the push was blocked

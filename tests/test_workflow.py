@@ -16,10 +16,13 @@ def test_changelog_approvals_are_read_from_the_versions_section():
     text = ("# Changelog\n\n## [1.1.0] - 2026-11-25\n\n- HARM-01: lower the threshold.\n"
             "* PRIV-01, PRIV-02: cover voice recordings\n- HELP-01:\n- see HARM-09: not at the start\n\n"
             "## 1.0.0\n\n- HARM-02: first version\n")
-    got = approvals(text, "1.1.0")
-    assert sorted(got) == ["HARM-01", "PRIV-01", "PRIV-02"]
+    got, reused = approvals(text, "1.1.0")
+    assert sorted(got) == ["HARM-01", "PRIV-01", "PRIV-02"] and reused == {}
     assert got["HARM-01"].line == 5 and got["PRIV-02"].reason == "cover voice recordings"
-    assert sorted(approvals(text, "1.0.0")) == ["HARM-02"] and approvals(text, "2.0.0") == {}
+    assert sorted(approvals(text, "1.0.0")[0]) == ["HARM-02"] and approvals(text, "2.0.0") == ({}, {})
+    # a line the base already had approves nothing
+    got, reused = approvals(text, "1.1.0", {"- HARM-01: lower the threshold."})
+    assert sorted(got) == ["PRIV-01", "PRIV-02"] and reused == {"HARM-01": 5}
 
 
 def test_init_passes_check_and_compile_and_its_hook_approves_a_meant_change(tmp_path, hook_repo):  # noqa: F811

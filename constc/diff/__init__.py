@@ -104,24 +104,30 @@ def apply_ignores(result: DiffResult) -> None:
 
 def apply_approvals(result: DiffResult) -> None:
     """A change that would fail is approved by its principle's line in the changelog
-    section of the head's version; one that is not gets the exact line to add."""
-    from constc.diff.changelog import approvals
-    from constc.sources import Refused
+    section of the head's version, added by this change (a line the base already had
+    approves nothing); one that is not gets the exact line to add."""
+    from constc.diff.changelog import approval_lines, approvals
 
     header = result.head_ctx.constitution.header
     version = header.version if header else None
     needing = [c for c in result.changes if c.principle_id and fails(c, result.fail_level)]
     if not needing or not version:
         return
-    cfg = result.head.project
-    name = cfg.config.diff.changelog
-    try:
-        data = result.head.tree.read(name, cfg.config.project.max_file_bytes)
-    except Refused:
-        data = None
-    text = data.decode("utf-8", "replace") if data else ""
-    approved = approvals(text, version)
+    name = result.head.project.config.diff.changelog
+    approved, reused = approvals(_read(result.head, name), version, approval_lines(_read(result.base, name)))
     for c in needing:
         a = approved.get(c.principle_id or "")
         if a:
             c.approval = f"{name}:{a.line}: {a.reason}"
+        elif c.principle_id in reused:
+            c.reused_approval = f"{name}:{reused[c.principle_id]}"
+
+
+def _read(side: Side, name: str) -> str:
+    from constc.sources import Refused
+
+    try:
+        data = side.tree.read(name, side.project.config.project.max_file_bytes)
+    except Refused:
+        data = None
+    return data.decode("utf-8", "replace") if data else ""

@@ -10,6 +10,9 @@ A heading counts when it names the version (`## 1.1.0`, `## [1.1.0] - 2026-11-25
 counts when it is a list item that starts with one or more principle IDs, a colon, and a
 reason. This is how teams approve breaking API changes: the version says how big the
 change is, the changelog says it was meant and why, and both are reviewed in the PR.
+
+An approval belongs to the change that adds it: a line already in the base revision's
+changelog (written for an earlier change, or planted ahead of one) approves nothing.
 """
 
 from __future__ import annotations
@@ -28,9 +31,16 @@ class Approval:
     reason: str
 
 
-def approvals(text: str, version: str) -> dict[str, Approval]:
-    """principle ID -> its approval in the section for `version` (empty when none)."""
+def approval_lines(text: str) -> set[str]:
+    """Every approval item of a changelog, whatever its section, as stripped text."""
+    return {line.strip() for line in text.splitlines() if _ITEM.match(line)}
+
+
+def approvals(text: str, version: str, already: set[str] = frozenset()) -> tuple[dict[str, Approval], dict[str, int]]:
+    """(principle ID -> its approval in the section for `version`, principle ID -> the line
+    of an approval there that `already` held, so it approves nothing)."""
     out: dict[str, Approval] = {}
+    reused: dict[str, int] = {}
     inside = False
     for n, line in enumerate(text.splitlines(), 1):
         heading = _HEADING.match(line)
@@ -40,5 +50,8 @@ def approvals(text: str, version: str) -> dict[str, Approval]:
         item = _ITEM.match(line) if inside else None
         if item:
             for pid in re.split(r"\s*,\s*", item.group(1)):
-                out.setdefault(pid, Approval(pid, n, item.group(2).strip()))
-    return out
+                if line.strip() in already:
+                    reused.setdefault(pid, n)
+                else:
+                    out.setdefault(pid, Approval(pid, n, item.group(2).strip()))
+    return out, reused

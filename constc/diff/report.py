@@ -122,8 +122,10 @@ def approval_hint(c: Change, result: DiffResult) -> str | None:
     if result.version and base and base.version:  # the bump is missing too: name the version it needs
         version = next_version(base.version, result.required_bump)
         bump = f"set version \"{version}\" and "
+    reused = (f" ({c.reused_approval} names it, but that line was already there at base: an approval must be "
+              "added in the change it approves)") if c.reused_approval else ""
     return (f"if it is meant: {bump}add `- {c.principle_id}: <why>` under `## {version}` in "
-            f"{result.head.project.config.diff.changelog}")
+            f"{result.head.project.config.diff.changelog}{reused}")
 
 
 def render_human(result: DiffResult) -> str:

@@ -97,6 +97,7 @@ class Change(BaseModel):
     base_span: Span | None = None
     head_span: Span | None = None
     approval: str | None = None   # "CHANGELOG.md:12: the reason": approved, so it does not fail
+    reused_approval: str | None = None  # "CHANGELOG.md:7": a line the base already had (approves nothing)
     ignored: bool = False         # by [diff] ignore / ignore_only
 
     @property

@@ -185,7 +185,8 @@ def regress(base: Side, head: Side, judge: Labeler | Callable[..., Labeler], sto
     cfg = result.head.project.config.regress  # the base's gate settings (constc.trust)
     method = judge_method(head_ctx, method)
     labeler: Labeler = judge if isinstance(judge, Labeler) else judge(head_ctx)
-    notes = []
+    notes = [f"{c.message} ({c.head_span.file}:{c.head_span.line})" if c.head_span else c.message
+             for c in result.changes if c.rule == "CONFIG_GATE_CHANGED"]
     base_ok = result.base_ctx.ok and result.base_ctx.constitution.header is not None
     if not base_ok:
         notes.append(f"the base ({base.label}) does not compile; every case is treated as new")
