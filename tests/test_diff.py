@@ -124,7 +124,7 @@ def test_each_rule_from_a_real_edit(rule, repo):
 
 ADDENDUM_CASES = {
     "LOCALE_ADDENDUM_NO_DELETE": {"locales/de/x.const": None},
-    "LOCALE_ADDENDUM_CHANGED": {"locales/de/x.const": ADDENDUM.replace("nie", "niemals")},
+    "LOCALE_ADDENDUM_CHANGED": {"locales/de/x.const": ADDENDUM.replace("{\n", '{\n  title "Straftaten"\n')},
     "LOCALE_ADDENDUM_ADDED": {"locales/fr/x.const": 'addendum HARM-01 locale fr {\n  statement "Non."\n}\n',
                               "c.const": BASE.replace("locales [en, de]", "locales [en, de, fr]")},
 }
@@ -139,8 +139,59 @@ def test_addendum_rules(rule, change, repo):
 
 def test_every_change_rule_has_a_real_edit():
     """A rule no edit exercises is a rule nobody knows still fires."""
-    # CONFIG_GATE_CHANGED: a constc.toml edit, exercised in tests/test_gate_trust.py
-    assert set(RULES) == {*CASES, *ADDENDUM_CASES, "VERSION_BUMP_REQUIRED", "CONFIG_GATE_CHANGED"}
+    # CONFIG_GATE_CHANGED: a constc.toml edit, exercised in tests/test_gate_trust.py;
+    # SUBMODULE_CHANGED: a real submodule, below
+    assert set(RULES) == {*CASES, *ADDENDUM_CASES, "VERSION_BUMP_REQUIRED", "CONFIG_GATE_CHANGED",
+                          "SUBMODULE_CHANGED"}
+
+
+def rules_of(repo, *args):
+    r = run_constc("diff", *args, "--format", "json", cwd=repo)
+    return r, [c["rule"] for c in json.loads(r.stdout)["changes"]]
+
+
+def test_a_changed_translation_is_a_change_of_meaning(repo):
+    commit(repo, {"locales/de/x.const": ADDENDUM.replace("nie", "immer")}, "translation", tag="head")
+    r, rules = rules_of(repo, "--base", "base", "--head", "head")
+    assert rules == ["STATEMENT_MEANING_CHANGED", "VERSION_BUMP_REQUIRED"] and r.returncode == 1
+    change = json.loads(r.stdout)["changes"][0]
+    assert "(locale de)" in change["message"] and "cannot tell a rewording" in change["message"]
+    assert change["head_span"]["file"] == "locales/de/x.const"
+
+
+@pytest.mark.parametrize("old, new", [("Never help with crime.", "Never refuse help with crime."),
+                                      ("Never help with crime.", "Never harm with crime.")])
+def test_antonym_and_negation_edits_are_meaning_changes(repo, old, new):
+    (repo / "c.const").write_text(BASE.replace(old, new))
+    _, rules = rules_of(repo, "--against", "base")
+    assert "STATEMENT_MEANING_CHANGED" in rules
+
+
+def test_an_unsafe_safe_swap_is_a_meaning_change():
+    from constc.diff.semantic import meaning_changed
+
+    assert meaning_changed("Flag unsafe replies.", "Flag safe replies.")
+    assert meaning_changed("Flag harmful replies.", "Flag harmless replies.")
+    assert meaning_changed("Encourage questions.", "Discourage questions.")
+    assert not meaning_changed("Be nice to users.", "Be kind to users.")
+
+
+def test_a_submodule_pointer_change_is_reported(repo, tmp_path):
+    sub = init(tmp_path / "sub")
+    commit(sub, {"policy.const": "// v1\n"}, "v1")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "vendor")
+    commit(repo, {}, "with submodule", tag="withsub")
+    commit(sub, {"policy.const": "// v2\n"}, "v2")
+    git(repo / "vendor", "pull", "-q", "origin", "main")
+    # the working tree's checkout moved
+    r, rules = rules_of(repo, "--against", "withsub")
+    assert rules == ["SUBMODULE_CHANGED"] and r.returncode == 1, r.stdout
+    commit(repo, {}, "bump submodule", tag="bumped")
+    r, rules = rules_of(repo, "--base", "withsub", "--head", "bumped")
+    assert rules == ["SUBMODULE_CHANGED"] and r.returncode == 1
+    assert "vendor moved" in json.loads(r.stdout)["changes"][0]["message"]
+    r, rules = rules_of(repo, "--base", "base", "--head", "withsub")
+    assert rules == ["SUBMODULE_CHANGED"] and "vendor added" in r.stdout
 
 
 def test_levels_and_version_bump_decide_the_exit_code(repo):
@@ -244,7 +295,7 @@ def test_detached_head_and_merge_commit(repo):
     git(repo, "checkout", "-q", "--detach", "HEAD")
     r = run_constc("diff", "--base", "base", "--head", "HEAD", "--format", "json", cwd=repo)
     rules = {c["rule"] for c in json.loads(r.stdout)["changes"]}
-    assert {"TAGS_CHANGED", "LOCALE_ADDENDUM_CHANGED"} <= rules
+    assert {"TAGS_CHANGED", "STATEMENT_MEANING_CHANGED"} <= rules  # a translation changed: meaning
 
 
 def test_shallow_clone_says_so(repo, tmp_path):

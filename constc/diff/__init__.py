@@ -69,6 +69,7 @@ def run_diff(base: Side, head: Side, fail_level: str | None = None) -> DiffResul
     from constc.trust import trusted_head
 
     head, config_changes = trusted_head(base, head)
+    config_changes += submodule_changes(base, head)
     base_ctx = compile_project(base.project, base.tree, until="check-references")
     head_ctx = compile_project(head.project, head.tree, until="check-references")
     cfg = head.project.config.diff
@@ -86,6 +87,26 @@ def run_diff(base: Side, head: Side, fail_level: str | None = None) -> DiffResul
     apply_ignores(result)
     apply_approvals(result)
     return result
+
+
+def submodule_changes(base: Side, head: Side) -> list[Change]:
+    """A submodule inside the project that appears, goes or points elsewhere: constc reads
+    no submodule's content at a revision, so whatever it holds could have changed meaning."""
+    from constc.diff.semantic import Rule
+    from constc.diff.sources import gitlinks
+
+    a, b = gitlinks(base), gitlinks(head)
+    if a is None or b is None:
+        return []
+    out = []
+    for path in sorted(a.keys() | b.keys()):
+        old, new = a.get(path), b.get(path)
+        if old != new:
+            what = "added" if old is None else "removed" if new is None else f"moved {old[:12]} -> {new[:12]}"
+            out.append(Change(rule=Rule.SUBMODULE_CHANGED.id, field="submodule", before=old, after=new,
+                              message=f"submodule {path} {what}: constc cannot read what it holds at a revision; "
+                                      "review its own diff"))
+    return out
 
 
 def apply_ignores(result: DiffResult) -> None:

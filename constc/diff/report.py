@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from difflib import SequenceMatcher
 
+from constc.diagnostics.markdown import code, md, quote
 from constc.diagnostics.model import Diagnostic, Severity, Span
 from constc.diagnostics.render import RENDERERS as DIAGNOSTIC_RENDERERS
 from constc.diagnostics.render import as_records
@@ -26,12 +27,12 @@ def word_diff(before: str | None, after: str | None, style: str = "human") -> st
     out = []
     for op, old, new in word_ops(before, after):
         if op == "equal":
-            out.append(old)
+            out.append(old if style == "human" else md(old))
             continue
         if old:
-            out.append(f"[-{old}-]" if style == "human" else f"~~{old}~~")
+            out.append(f"[-{old}-]" if style == "human" else f"~~{md(old)}~~")
         if new:
-            out.append(f"{{+{new}+}}" if style == "human" else f"**{new}**")
+            out.append(f"{{+{new}+}}" if style == "human" else f"**{md(new)}**")
     return " ".join(out)
 
 
@@ -40,7 +41,7 @@ def _where(c: Change, result: DiffResult, style: str = "human") -> str:
         if span is None:
             return None
         text = f"{span.file}:{span.line}"
-        return f"`{text}` ({side.label})" if style == "markdown" else f"{text} ({side.label})"
+        return f"{code(text)} ({md(side.label)})" if style == "markdown" else f"{text} ({side.label})"
 
     parts = [x for x in (link(c.base_span, result.base), link(c.head_span, result.head)) if x]
     return " -> ".join(parts)
@@ -138,28 +139,25 @@ def render_human(result: DiffResult) -> str:
 _TEXTUAL = (*TEXT_FIELDS, "example", None)
 
 
-def _quote(text: str | None) -> str:
-    return "\n".join(f"> {line}" if line else ">" for line in (text or "(none)").splitlines()) or "> (empty)"
-
-
 def render_markdown(result: DiffResult) -> str:
     base_t, head_t = _title(result.base_ctx), _title(result.head_ctx)
-    out = [f"## constc diff: {base_t} → {head_t}", "",
-           f"**{'FAIL' if result.fails_gate else 'PASS'}** — {_verdict(result)}. "
-           f"Base: `{result.base.label}`, head: `{result.head.label}`.", ""]
+    out = [f"## constc diff: {md(base_t)} → {md(head_t)}", "",
+           f"**{'FAIL' if result.fails_gate else 'PASS'}** — {md(_verdict(result))}. "
+           f"Base: {code(result.base.label)}, head: {code(result.head.label)}.", ""]
     if result.version:
-        out += [f"**Version:** {result.version.message}.", ""]
-    if not result.all_changes:
-        out += [f"- `{d.span}` {d.code} {d.message}" if d.span else f"- {d.code} {d.message}"
+        out += [f"**Version:** {md(result.version.message)}.", ""]
+    problems = [f"- {code(d.span)} {d.code} {md(d.message)}" if d.span else f"- {d.code} {md(d.message)}"
                 for d in result.problems]
+    if not result.all_changes:
+        out += problems
         return "\n".join(out) + ("\n" if result.problems else "")
     out += ["| principle | change | rule | level | bump | fails |", "| --- | --- | --- | --- | --- | --- |"]
     for c in result.all_changes:
         rule = RULES[c.rule]
-        status = "yes" if fails(c, result.fail_level) else f"no (approved: `{c.approval}`)" if c.approval else \
+        status = "yes" if fails(c, result.fail_level) else f"no (approved: {code(c.approval)})" if c.approval else \
             "no (ignored)" if c.ignored else "no"
-        out.append(f"| {c.principle_id or '—'} | {c.message.replace('|', '/')} | `{c.rule}` | {rule.level or '—'} "
-                   f"| {rule.bump} | {status.replace('|', '/')} |")
+        out.append(f"| {c.principle_id or '—'} | {md(c.message)} | `{c.rule}` | {rule.level or '—'} "
+                   f"| {rule.bump} | {status} |")
     by_principle: dict[str, list[Change]] = {}
     for c in result.changes:
         if c.principle_id:
@@ -168,20 +166,20 @@ def render_markdown(result: DiffResult) -> str:
     base_p = {p.id: p for p in result.base_ctx.constitution.principles}
     for pid, changes in by_principle.items():
         p = head_p.get(pid) or base_p.get(pid)
-        out += ["", f"### {pid} — {p.title if p else ''}".rstrip(" —"), ""]
+        out += ["", f"### {pid} — {md(p.title) if p else ''}".rstrip(" —"), ""]
         for c in changes:
             rule = RULES[c.rule]
-            out.append(f"- **`{c.rule}`** ({rule.level or 'informational'}, {rule.bump} bump): {c.message}"
+            out.append(f"- **`{c.rule}`** ({rule.level or 'informational'}, {rule.bump} bump): {md(c.message)}"
                        + (f" — {_where(c, result, 'markdown')}" if _where(c, result) else ""))
         for c in changes:
             if c.field in _TEXTUAL and (c.before or c.after):
                 out += ["", f"<details><summary>{c.field or 'statement'}: before / after</summary>", "",
-                        "Before:", "", _quote(c.before), "", "After:", "", _quote(c.after), "", "</details>"]
+                        "Before:", "", quote(c.before), "", "After:", "", quote(c.after), "", "</details>"]
                 if c.before and c.after:
                     out += ["", f"Word diff: {word_diff(c.before, c.after, 'markdown')}"]
     if result.problems:
         out += ["", "### Notes", ""]
-        out += [f"- `{d.span}` {d.code} {d.message}" if d.span else f"- {d.code} {d.message}" for d in result.problems]
+        out += problems
     return "\n".join(out)
 
 

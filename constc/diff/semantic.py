@@ -70,6 +70,9 @@ class Rule:
     EXAMPLE_ADDED = ChangeRule(None, "patch", "An example was added.")
     LOCALE_ADDENDUM_ADDED = ChangeRule(None, "minor", "A locale or jurisdiction addendum was added.")
     HEADER_CHANGED = ChangeRule(None, "none", "The header changed (owners, review cadence, locales).")
+    SUBMODULE_CHANGED = ChangeRule("SEMANTIC", "none", "A submodule inside the project was added, removed or moved "
+                                   "to another commit; constc does not read what it holds at a revision, so it "
+                                   "could change any meaning.")
     CONFIG_GATE_CHANGED = ChangeRule("ID", "none", "A constc.toml setting that decides the gate, or where labels "
                                      "and secrets go, changed; the base's value applies until the change is "
                                      "merged (docs/security.md).")
@@ -82,6 +85,15 @@ RULES: dict[str, ChangeRule] = {r.id: r for r in vars(Rule).values() if isinstan
 MEANING_WORDS = frozenset("""not no never none nothing always must should may might can cannot can't don't
 doesn't won't without only even unless except avoid prefer allow allowed forbid forbidden refuse require
 required all any every some more less""".split())
+# Opposites that are not negations: replacing one with the other turns a sentence around.
+ANTONYMS = frozenset(frozenset(p.split("/")) for p in """accept/reject allow/deny allow/prohibit permit/prohibit
+permit/forbid include/exclude increase/decrease maximize/minimize maximise/minimise encourage/discourage
+enable/disable comply/violate help/harm safe/dangerous safe/harmful true/false reveal/conceal reveal/hide
+provide/withhold give/withhold support/oppose promote/prevent promote/discourage before/after above/below
+over/under more/fewer most/least always/sometimes must/may required/optional mandatory/optional
+strict/lenient obey/disobey protect/expose respect/ignore refuse/assist refuse/help decline/accept
+legal/criminal lawful/criminal flag/ignore block/allow block/permit""".split())
+NEGATING_PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "non-", "mis", "anti")
 RENAME_SIMILARITY = 0.85
 REWRITE_SIMILARITY = 0.6
 
@@ -117,6 +129,21 @@ def similarity(a: str | None, b: str | None) -> float:
     return SequenceMatcher(None, words(a), words(b), autojunk=False).ratio()
 
 
+def opposed(a: str, b: str) -> bool:
+    """Whether two words are opposites: an antonym pair, a negating prefix on the same word
+    (safe/unsafe, legal/illegal), -ful/-less, or en-/dis- on one root (encourage/discourage)."""
+    if frozenset((a, b)) in ANTONYMS:
+        return True
+    for x, y in ((a, b), (b, a)):
+        if any(y == pre + x for pre in NEGATING_PREFIXES) and len(x) > 2:
+            return True
+        if x.endswith("ful") and y.endswith("less") and x[:-3] == y[:-4] and x[:-3]:
+            return True
+        if x.startswith(("en", "em")) and y.startswith("dis") and x[2:] == y[3:] and len(x) > 4:
+            return True
+    return False
+
+
 def meaning_changed(a: str, b: str) -> bool:
     wa, wb = words(a.lower()), words(b.lower())
     sm = SequenceMatcher(None, wa, wb, autojunk=False)
@@ -125,7 +152,11 @@ def meaning_changed(a: str, b: str) -> bool:
     touched: set[str] = set()
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op != "equal":
-            touched.update(w.strip(".,;:!?\"'()") for w in wa[i1:i2] + wb[j1:j2])
+            gone = [w.strip(".,;:!?\"'()") for w in wa[i1:i2]]
+            came = [w.strip(".,;:!?\"'()") for w in wb[j1:j2]]
+            touched.update(gone + came)
+            if any(opposed(x, y) for x in gone for y in came):
+                return True
     return bool(touched & MEANING_WORDS)
 
 
@@ -301,11 +332,27 @@ class _Differ:
             sy = strip_spans(y.model_dump(exclude={"principle_id"}))
             if sx != sy:
                 gated = self.addendum_fields(key, x, y)
+                if x.statement != y.statement and x.statement is not None and y.statement is not None:
+                    self.addendum_statement(key, x, y)
+                    gated.add("statement")
                 fields = sorted(k for k in sx if sx[k] != sy[k] and k not in gated)
                 if fields:
                     self.add(Rule.LOCALE_ADDENDUM_CHANGED, f"{key[0]}: {key[1]} {key[2]} addendum changed "
                              f"({', '.join(fields)})", key[0], field="statement" if "statement" in fields else None,
                              before=x.statement, after=y.statement, base_span=x.span, head_span=y.span)
+
+    def addendum_statement(self, key: tuple, x: Addendum, y: Addendum) -> None:
+        """A translated or jurisdiction statement is what the critic reads in that scope: its
+        change is classed like the principle's own. constc's meaning words are English, so in
+        any other language every change of the statement counts as a change of meaning."""
+        pid, scope = key[0], f"{key[1]} {key[2]}"
+        english = key[1] == "jurisdiction" or key[2].split("-")[0] == "en"
+        meaning = meaning_changed(x.statement or "", y.statement or "") if english else True
+        why = "" if english else f" (in {key[2]} constc cannot tell a rewording from a change of meaning)"
+        self.add(Rule.STATEMENT_MEANING_CHANGED if meaning else Rule.STATEMENT_REWORDED,
+                 f"{pid} ({scope}): statement {'meaning changed' if meaning else 'reworded'}{why}", pid,
+                 field="statement", before=x.statement, after=y.statement,
+                 base_span=x.field_spans.get("statement", x.span), head_span=y.field_spans.get("statement", y.span))
 
     def addendum_fields(self, key: tuple, x: Addendum, y: Addendum) -> set[str]:
         """An addendum's category, severity, threshold, priority and targets change what the

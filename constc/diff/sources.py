@@ -68,10 +68,14 @@ class GitTree(_BlobTree):
             node = commit.tree / prefix if prefix else commit.tree
         except KeyError:
             node = None  # the project folder did not exist at this revision
+        self.gitlinks: dict[str, str] = {}  # submodule path -> the commit it points to
         if node is not None:
             for item in node.traverse():
+                rel = posixpath.relpath(item.path, prefix) if prefix else item.path
                 if item.type == "blob":
-                    files[posixpath.relpath(item.path, prefix) if prefix else item.path] = item
+                    files[rel] = item
+                elif item.type == "submodule":
+                    self.gitlinks[rel] = item.hexsha
         super().__init__(files)
         self.label = label
         self.commit = commit
@@ -88,9 +92,14 @@ class GitTree(_BlobTree):
 class IndexTree(_BlobTree):
     def __init__(self, repo, prefix: str):
         files = {}
+        self.gitlinks = {}
         for (path, stage), entry in repo.index.entries.items():
             if stage == 0 and (not prefix or path.startswith(prefix + "/")):
-                files[path[len(prefix) + 1:] if prefix else path] = (entry.binsha, entry.mode)
+                rel = path[len(prefix) + 1:] if prefix else path
+                if entry.mode == 0o160000:
+                    self.gitlinks[rel] = entry.hexsha
+                else:
+                    files[rel] = (entry.binsha, entry.mode)
         super().__init__(files)
         self.repo = repo
         self.label = "index"
@@ -100,6 +109,32 @@ class IndexTree(_BlobTree):
 
     def _read_blob(self, entry) -> bytes:
         return self.repo.odb.stream(entry[0]).read()
+
+
+def gitlinks(side: "Side") -> dict[str, str] | None:
+    """The submodules inside a side's project folder and the commits they point to: from the
+    tree at a revision or the index; in a working tree, each checked-out submodule's HEAD
+    (else the index's pointer). None for a folder outside git."""
+    tree = side.tree
+    links = getattr(tree, "gitlinks", None)
+    if links is not None:
+        return links
+    if not isinstance(tree, DiskTree) or tree.root != side.project.root:
+        return None
+    try:
+        repo = _repo(tree.root)
+        staged = IndexTree(repo, _prefix(repo, tree.root)).gitlinks
+    except SourceError:
+        return None
+    import git
+
+    out = {}
+    for rel, sha in staged.items():
+        try:
+            out[rel] = git.Repo(tree.root / rel).head.commit.hexsha
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+            out[rel] = sha  # not checked out: the pointer git would commit
+    return out
 
 
 @dataclass

@@ -12,6 +12,7 @@ import json
 import math
 from xml.sax.saxutils import escape, quoteattr
 
+from constc.diagnostics.markdown import code, md, quote
 from constc.diagnostics.model import Diagnostic, Severity
 from constc.diagnostics.render import RENDERERS as DIAGNOSTIC_RENDERERS
 from constc.diagnostics.render import as_records
@@ -134,11 +135,11 @@ def render_human(r: RegressResult) -> str:
 def render_markdown(r: RegressResult) -> str:
     head_p = {p.id: p for p in r.diff.head_ctx.constitution.principles}
     base_p = {p.id: p for p in r.diff.base_ctx.constitution.principles}
-    out = [f"## constc regress: `{r.diff.base.label}` → `{r.diff.head.label}`", "", f"**{_headline(r)}**", ""]
+    out = [f"## constc regress: {code(r.diff.base.label)} → {code(r.diff.head.label)}", "", f"**{_headline(r)}**", ""]
     if r.banners:
         out += [f"> ⚠️ **{b}**" for b in r.banners] + [""]
     if r.notes:
-        out += [f"> {n}" for n in r.notes] + [""]
+        out += [f"> {md(n)}" for n in r.notes] + [""]
     out += ["### Verdicts", "",
             "| principle | verdict | judge validity: AUROC at base | AUROC base → head (deciding test) | detection "
             "at matched false-flag rate (base → head) | flips lost / gained | mean ΔP | power |",
@@ -166,24 +167,23 @@ def render_markdown(r: RegressResult) -> str:
         out += ["### Violating cases no longer flagged (at the matched false-flag rate)", "",
                 "| case | principle | locale | mutation | P(violation) | rule | where |",
                 "| --- | --- | --- | --- | --- | --- | --- |"]
-        out += [f"| `{o.case_id}` | {o.principle_id} | {o.locale} | {o.mutation or '—'} | "
-                f"{_fmt_p(o.base)} → {_fmt_p(o.head)} | {', '.join(o.rules) or '—'} | `{_where(o)}` |"
+        out += [f"| {code(o.case_id)} | {o.principle_id} | {md(o.locale)} | {o.mutation or '—'} | "
+                f"{_fmt_p(o.base)} → {_fmt_p(o.head)} | {', '.join(o.rules) or '—'} | {code(_where(o))} |"
                 for o in regs if o.expected == "violates"]
-        out += [f"| `{o.case_id}` (complying, now flagged) | {o.principle_id} | {o.locale} | {o.mutation or '—'} | "
-                f"{_fmt_p(o.base)} → {_fmt_p(o.head)} | {', '.join(o.rules) or '—'} | `{_where(o)}` |"
-                for o in regs if o.expected != "violates"]
+        out += [f"| {code(o.case_id)} (complying, now flagged) | {o.principle_id} | {md(o.locale)} | "
+                f"{o.mutation or '—'} | {_fmt_p(o.base)} → {_fmt_p(o.head)} | {', '.join(o.rules) or '—'} | "
+                f"{code(_where(o))} |" for o in regs if o.expected != "violates"]
         for pid in sorted({o.principle_id for o in regs}):
             before, after = base_p.get(pid), head_p.get(pid)
             shown = after or before
             title = shown.title if shown else ""
             old = (before.statement if before else None) or "(absent)"
             new = (after.statement if after else None) or "(removed)"
-            out += ["", f"#### {pid} — {title}", "", "Before:", "", *[f"> {ln}" for ln in old.splitlines()],
-                    "", "After:", "", *[f"> {ln}" for ln in new.splitlines()]]
+            out += ["", f"#### {pid} — {md(title)}", "", "Before:", "", quote(old), "", "After:", "", quote(new)]
         out.append("")
     fixes = [o for o in r.outcomes if o.kind == "fix"]
     if fixes:
-        out += ["### Fixes", ""] + [f"- `{o.case_id}` ({o.principle_id}, expected {o.expected}): "
+        out += ["### Fixes", ""] + [f"- {code(o.case_id)} ({o.principle_id}, expected {o.expected}): "
                                     f"{_fmt_p(o.base)} → {_fmt_p(o.head)}" for o in fixes] + [""]
     return "\n".join(out) + "\n"
 
