@@ -169,9 +169,10 @@ def test_at_chance_labeler_is_inconclusive_not_a_pass(repo):
 
 
 def test_on_inconclusive_fail_fails_the_gate(repo):
-    (repo / "constc.toml").write_text(CONFIG + '[regress]\non_inconclusive = "fail"\n')
+    # gate settings come from the base revision (constc.trust)
+    commit(repo, {"constc.toml": CONFIG + '[regress]\non_inconclusive = "fail"\n'}, "strict", tag="strict")
     (repo / "c.const").write_text(CONST.replace("Flag any reply", "Flag every reply", 1))
-    result, _ = run(repo, labeler=KeywordLabeler(blind=True))
+    result, _ = run(repo, base="strict", labeler=KeywordLabeler(blind=True))
     assert result.status == "fail" and "on_inconclusive" in result.failing_reasons[0]
 
 
