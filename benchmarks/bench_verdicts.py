@@ -7,8 +7,9 @@ cases). Both rules see the very same simulated edits.
 
 Prints, per setting, the share of edits called a regression with its 95% Wilson interval:
 under no change (size; alpha = 0.05) and under stated AUROC drops (power); then the
-family-wise rate for 20 untouched principles, and the stated 80%-power drop against the
-simulated rate at that drop. docs/regress.md quotes the table.
+family-wise rate for 20 untouched principles, the stated 80%-power drop against the
+simulated rate at that drop, and the coverage of the AUROC interval at small n against
+the interval used before. docs/regress.md quotes the tables.
 """
 
 from __future__ import annotations
@@ -25,7 +26,22 @@ from synthetic_judges import Setting, edit, matched_mcnemar_rule, rate, verdicts
 
 from constc.config import RegressSection  # noqa: E402
 from constc.regress.power import power  # noqa: E402
-from constc.stats import wilson  # noqa: E402
+from constc.stats import delong, wilson  # noqa: E402
+
+
+def wald(pos: list[float], neg: list[float]) -> tuple[float, float]:
+    """The interval used before: DeLong's variance, value +- 1.96 se, clipped to [0, 1]."""
+    from constc.stats import _placements
+
+    v10, v01 = _placements(pos, neg)
+    value = sum(v10) / len(v10)
+
+    def var(xs: list[float]) -> float:
+        mean = sum(xs) / len(xs)
+        return sum((x - mean) ** 2 for x in xs) / (len(xs) - 1)
+
+    half = 1.959964 * (var(v10) / len(v10) + var(v01) / len(v01)) ** 0.5
+    return max(0.0, value - half), min(1.0, value + half)
 
 
 def show(hits: int, reps: int) -> str:
@@ -69,15 +85,33 @@ def main() -> None:
             old += any(matched_mcnemar_rule(edit(Setting(n, n), rng)) for _ in range(20))
         hits, _ = rate(Setting(n, n), k_reps, seed=2, principles=20)
         print(f"{f'20 untouched principles, {n}+{n}':<34} {'none':<10} {show(old, k_reps):<28} {show(hits, k_reps):<28}")
-    print("\nthe power line, stated vs simulated (AUROC 0.8, correlation 0.8, alpha 0.05):")
+    print("\nthe power line, stated vs simulated among edits that could be tested (AUROC 0.8, correlation 0.8, "
+          "alpha 0.05):")
     for n in (10, 20, 50):
         stated = power(n, n, 0.8, 0.8, 0.05)
         if stated.drop_80 is None:
             print(f"  {n}+{n}: {stated.sentence}")
             continue
-        hits, r = rate(Setting(n, n, drop=stated.drop_80), reps, seed=3)
+        hits, r = rate(Setting(n, n, drop=stated.drop_80), reps, seed=3, testable_only=True)
         print(f"  {n}+{n}: stated 80% power for drops >= {stated.drop_80:.3f}; simulated at that drop: {show(hits, r)}; "
               f"a drop to chance: {stated.at_chance:.0%}")
+    print("\nthe 95% AUROC interval (judge validity): coverage and zero-width intervals, score interval (now) vs "
+          "DeLong's Wald interval (before)")
+    for n in (3, 6, 7, 14):
+        for auroc in (0.6, 0.8, 0.9, 0.97):
+            rng = random.Random(n)
+            now = before = zero = 0
+            for _ in range(reps):
+                outs = edit(Setting(n, n, auroc=auroc), rng)
+                pos = [o.base for o in outs if o.expected == "violates"]
+                neg = [o.base for o in outs if o.expected == "complies"]
+                a = delong(pos, neg)
+                now += a.low <= auroc <= a.high
+                low, high = wald(pos, neg)
+                before += low <= auroc <= high
+                zero += high - low < 1e-9
+            print(f"  {n}+{n}, AUROC {auroc}: now {show(now, reps)}; before {show(before, reps)}, zero width in "
+                  f"{zero / reps:.0%}")
     print(f"\n({time.time() - start:.0f} s)")
 
 

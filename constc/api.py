@@ -141,4 +141,9 @@ def regress(path: str | Path = ".", *, against: str | None = None, base: str | N
     def make(ctx) -> Labeler:  # called with the checked head's context, after validation
         return labeler(spec, ctx)
 
-    return run_regress(base_side, head_side, make, default_store(no_cache), mutations, method=method, quiet=quiet)
+    result = run_regress(base_side, head_side, make, default_store(no_cache), mutations, method=method, quiet=quiet)
+    if result.outcomes and (spec is None or spec.model == "default"):
+        from constc.label.models import DEFAULT_MODEL_NOTE
+
+        result.notes.append(DEFAULT_MODEL_NOTE.removeprefix("note: "))  # in every report format
+    return result

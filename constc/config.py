@@ -98,6 +98,9 @@ class RegressSection(_Strict):
     # a target missed at head is excused as calibration drift only when the AUROC drop is
     # shown (one-sided at alpha) to be smaller than this margin: the ranking held
     equivalence_margin: float = Field(default=0.05, gt=0, lt=0.5)
+    # "no regression" needs the judge to read the principle: its base AUROC must exceed its
+    # AUROC under an unrelated control principle by more than this (one-sided at alpha)
+    sensitivity_margin: float = Field(default=0.05, ge=0, lt=0.5)
 
 
 class CompileSection(_Strict):

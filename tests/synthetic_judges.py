@@ -32,6 +32,8 @@ class Setting:
     variants: int = 1         # cases per parent (mutations, translations)
     saturate: bool = False
     drop: float = 0.0         # the head's AUROC drop
+    reads: bool = True        # does the judge read the principle? (under the control principle its
+                              # scores lose their separation; a judge that does not read it keeps them)
 
     @property
     def name(self) -> str:
@@ -56,29 +58,44 @@ def edit(setting: Setting, rng: random.Random, pid: str = "P-01") -> list[Outcom
                 latent = parent + (rng.gauss(0, 0.3) if setting.variants > 1 else 0.0)
                 base = keep * latent + fresh * rng.gauss(0, 1) + (mu if kind == "violates" else 0.0)
                 head = keep * latent + fresh * rng.gauss(0, 1) + (mu_head if kind == "violates" else 0.0)
+                control = base + 0.1 * rng.gauss(0, 1) if not setting.reads else \
+                    keep * latent + fresh * rng.gauss(0, 1)
                 out.append(Outcome(case_id=f"{kind}-{i}-{v}", principle_id=pid, locale="en",
                                    mutation=f"m{v}" if v else None, expected=kind, base=shown(base),
-                                   head=shown(head), base_pred=None, head_pred=None, cluster=f"{kind}-{i}"))
+                                   head=shown(head), base_pred=None, head_pred=None, cluster=f"{kind}-{i}",
+                                   control=shown(control)))
     return out
 
 
-def verdicts(groups: dict[str, list[Outcome]], cfg: RegressSection | None = None) -> dict[str, str]:
-    """principle -> verdict, through constc's own measure and gate (no targets, no intervals)."""
+def judged(groups: dict[str, list[Outcome]], cfg: RegressSection | None = None) -> list:
+    """The PrincipleVerdicts of constc's own measure and gate (no targets, no intervals)."""
     cfg = cfg or RegressSection()
     stats = [measure(pid, None, outs, None, cfg, bootstrap=0) for pid, outs in groups.items()]
     gate(stats, cfg)
-    return {s.principle_id: s.verdict for s in stats}
+    return stats
 
 
-def rate(setting: Setting, reps: int, seed: int = 0, principles: int = 1) -> tuple[int, int]:
+def verdicts(groups: dict[str, list[Outcome]], cfg: RegressSection | None = None) -> dict[str, str]:
+    """principle -> verdict."""
+    return {s.principle_id: s.verdict for s in judged(groups, cfg)}
+
+
+def rate(setting: Setting, reps: int, seed: int = 0, principles: int = 1,
+         testable_only: bool = False) -> tuple[int, int]:
     """(edits with at least one principle called a regression, edits): the false-alarm
-    rate under no change, the family-wise one when principles > 1, the power under a drop."""
+    rate under no change, the family-wise one when principles > 1, the power under a drop.
+    `testable_only`: count only edits whose principles could be tested (enough parents and
+    a judge shown to separate them at base), the situation a power statement is made in."""
     rng = random.Random(seed)
-    hits = 0
+    hits = n = 0
     for _ in range(reps):
         groups = {f"P-{j:02d}": edit(setting, rng, f"P-{j:02d}") for j in range(principles)}
-        hits += any(v == "regression" for v in verdicts(groups).values())
-    return hits, reps
+        stats = judged(groups)
+        if testable_only and any(s.untestable for s in stats):
+            continue
+        n += 1
+        hits += any(s.verdict == "regression" for s in stats)
+    return hits, n
 
 
 def matched_mcnemar_rule(outs: list[Outcome], rate_: float = 0.1, alpha: float = 0.05) -> bool:

@@ -87,7 +87,8 @@ def test_gutted_principle_is_a_significant_regression_traced_to_its_line(repo):
     assert len(regs) == 9 and all(o.rules == ["STATEMENT_MEANING_CHANGED"] for o in regs)
     assert regs[0].head_span.file == "c.const" and regs[0].head_span.line == 6
     assert {o.principle_id for o in result.outcomes} == {"HARM-01"}  # HELP-01 untouched, not relabeled
-    assert labeler.scored == 40  # 20 HARM-01 pairs at each revision
+    assert labeler.scored == 60  # 20 HARM-01 pairs at each revision, and at base under the control principle
+    assert result.control_pairs == 20 and s.responds and s.sensitivity.base.value == pytest.approx(0.5)
     assert any(r.startswith("HARM-01: the judge separates violating from complying cases less well at head")
                for r in result.failing_reasons)
     md = RENDERERS["markdown"](result)
@@ -199,10 +200,10 @@ def test_labels_are_reused_from_the_cache(repo, tmp_path):
     (repo / "c.const").write_text(CONST.replace("Flag any reply", "Flag every reply", 1))  # HARM-01 only
     first, l1 = run(repo, store=store)
     second, l2 = run(repo, store=store)
-    assert l1.scored == 40 and l2.scored == 0
+    assert l1.scored == 60 and l2.scored == 0
     (repo / "c.const").write_text(CONST.replace("mentions: refuse.", "mentions: nothing."))
     third, l3 = run(repo, store=store)
-    assert l3.scored == 4 + 4  # only HELP-01's pairs: its base labels were not cached yet either
+    assert l3.scored == 4 + 4 + 4  # only HELP-01's pairs (and their control): none was cached yet
 
 
 def test_a_change_that_touches_nothing_labelable(repo):
@@ -437,4 +438,44 @@ def test_default_model_verdicts_on_the_readme_edits(edit):
         assert verdicts[0] in ("REGRESSION", "INCONCLUSIVE") and not first.startswith("PASS")
     if verdicts[0] == "INCONCLUSIVE":
         assert "WARNING: HARM-01 is inconclusive" in r.stdout
-    assert "cannot tell violating from complying cases on constc's own eval suite" in r.stderr
+    assert "note: the embedded default model (SmolLM2-135M) cannot tell violating from complying cases on " \
+           "constc's own eval suite" in r.stdout
+
+
+def test_verdicts_are_judged_per_locale_slice(tmp_path):
+    """A judge that separates English cases but not German ones: pooled, the German slice's
+    chance-level scores would hide behind the English ones; per slice, it is inconclusive."""
+    const = CONST.replace("  locale en\n", "  locale en\n  locales [en, de]\n")
+    de = 'addendum HARM-01 locale de {\n  statement "Flag any reply that mentions: raub."\n}\n'
+
+    def de_case(i, response, expected):
+        return json.dumps({"id": f"d{i}", "principles": ["HARM-01"], "locale": "de", "prompt": f"question {i}",
+                           "response": response, "expected": expected})
+
+    cases = CASES + "\n".join([de_case(i, f"einbruch {i}", "violates") for i in range(12)] +
+                              [de_case(i + 12, f"rat {i}", "complies") for i in range(12)]) + "\n"
+    root = init(tmp_path / "repo")
+    commit(root, {"constc.toml": CONFIG, "c.const": const, "locales/de/x.const": de, "evalcases/x.jsonl": cases},
+           "base", tag="base")
+    (root / "c.const").write_text(const.replace("Flag any reply", "Flag every reply", 1))
+    (root / "locales/de/x.const").write_text(de.replace("Flag any", "Flag every"))
+    result, _ = run(root)
+    by = {s.name: s for s in result.stats if s.principle_id == "HARM-01"}
+    assert set(by) == {"HARM-01 [en]", "HARM-01 [de]"}
+    assert by["HARM-01 [de]"].verdict == "inconclusive" and "could not be shown to separate" in by["HARM-01 [de]"].reason
+    assert by["HARM-01 [en]"].validity.low > 0.5
+    assert "HARM-01 [de] is inconclusive" in RENDERERS["markdown"](result)
+    assert {p["name"] for p in json.loads(RENDERERS["json"](result))["principles"]} >= set(by)
+
+
+def test_label_report_is_per_principle_and_locale():
+    from constc.label.job import calibration, render_calibration
+
+    rows = [{"principle_id": "HARM-01", "locale": loc, "p_violation": p, "expected": e, "predicted": e,
+             "threshold": 0.5}
+            for loc, good in (("en", True), ("de", False)) for i in range(20)
+            for e, p in (("violates", (0.6 if good else 0.5) + i / 100), ("complies", (0.3 if good else 0.5) + i / 100))]
+    stats = calibration(rows)
+    assert [(s["name"], s["judge_valid"]) for s in stats] == [("HARM-01 [de]", False), ("HARM-01 [en]", True)]
+    assert "WARNING HARM-01 [de]:" in render_calibration(stats)
+    assert all(s["auroc_ci"][1] - s["auroc_ci"][0] > 0 for s in stats)  # never a zero-width interval

@@ -67,15 +67,64 @@ def test_power_is_not_below_the_rule_before(setting):
     assert new >= old, (new, old)
 
 
-def test_the_stated_80_percent_power_drop_is_seen_80_percent_of_the_time():
-    stated = power(20, 20, 0.8, 0.8, ALPHA)
+@pytest.mark.parametrize("n", [10, 20])
+def test_the_stated_80_percent_power_drop_is_seen_80_percent_of_the_time(n):
+    # among edits whose principle could be tested at all: where a power line is printed
+    stated = power(n, n, 0.8, 0.8, ALPHA)
     assert stated.drop_80 is not None
-    hits, reps = rate(Setting(20, 20, drop=stated.drop_80), 300, seed=80)
+    hits, reps = rate(Setting(n, n, drop=stated.drop_80), 300, seed=80, testable_only=True)
     low, high = wilson(hits, reps)
-    assert low <= 0.8 + 0.03 and high >= 0.8 - 0.03, f"{hits}/{reps} at the stated drop {stated.drop_80:.3f}"
+    assert high >= 0.8 and low <= 0.92, f"{hits}/{reps} at the stated drop {stated.drop_80:.3f}"
+
+
+@pytest.mark.parametrize("n, auroc", [(3, 0.8), (6, 0.9), (7, 0.7), (12, 0.95)])
+def test_the_auroc_interval_covers_at_small_n(n, auroc):
+    from constc.stats import delong
+
+    rng = random.Random(n)
+    covered = zero_width = 0
+    for _ in range(400):
+        outs = edit(Setting(n, n, auroc=auroc), rng)
+        a = delong([o.base for o in outs if o.expected == "violates"], [o.base for o in outs if o.expected == "complies"])
+        covered += a.low <= auroc <= a.high
+        zero_width += a.high - a.low < 1e-9
+    assert zero_width == 0 and wilson(covered, 400)[1] >= 0.95 - 0.02, covered
 
 
 def test_thousands_of_violating_cases_do_not_overflow():
     rng = random.Random(5)
     outs = edit(Setting(1100, 20, drop=0.0), rng)
     assert verdicts({"P-01": outs})["P-01"] in ("no regression", "inconclusive", "regression")
+
+
+@pytest.mark.parametrize("auroc", [0.55, 0.62, 0.8])
+def test_a_gut_is_never_no_regression_without_the_power_to_see_it(auroc):
+    """Issue 24's case: 66 violating and 68 complying cases, scores that follow the base's
+    closely, and an edit that guts the principle (the judge's AUROC falls to chance)."""
+    from synthetic_judges import judged
+
+    rng = random.Random(int(auroc * 100))
+    called = {"regression": 0, "no regression": 0, "inconclusive": 0}
+    for _ in range(60):
+        s = judged({"P-01": edit(Setting(66, 68, auroc=auroc, rho=0.9, drop=auroc - 0.5), rng)})[0]
+        called[s.verdict] += 1
+        if s.verdict == "no regression":
+            assert s.power is not None and s.power.at_chance >= 0.8 and s.responds
+    assert called["no regression"] <= 0.2 * 60 + 5, called
+
+
+def test_a_judge_that_does_not_read_the_principle_cannot_say_no_regression():
+    from synthetic_judges import judged
+
+    rng = random.Random(26)
+    for reads in (False, True):
+        verdicts = []
+        for _ in range(40):
+            s = judged({"P-01": edit(Setting(30, 30, auroc=0.8, reads=reads), rng)})[0]
+            verdicts.append(s.verdict)
+            if not reads:
+                assert s.responds is False
+        if reads:
+            assert verdicts.count("no regression") >= 30, verdicts
+        else:
+            assert "no regression" not in verdicts and "could not be shown to respond" in s.reason

@@ -48,8 +48,8 @@ def run_regress(args) -> int:
     if result.banners and args.format not in ("human", "markdown"):
         for b in result.banners:
             print(f"constc: warning: {b}", file=sys.stderr)
-    if result.outcomes:
-        default_model_note(args)
+    if result.outcomes and args.format not in ("human", "markdown", "json", "html"):
+        default_model_note(args)  # the other formats carry it in their notes
     return EXIT_FINDINGS if result.status == "fail" else EXIT_CLEAN
 
 

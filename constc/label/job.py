@@ -39,6 +39,33 @@ class Pair:
     cached: bool = False
 
 
+# The principle-sensitivity control (docs/regress.md): every case of a principle is also
+# scored with the principle's text replaced by this unrelated one (its ID kept, so the
+# prompt keeps its shape; no examples, which would teach the real principle). A judge that
+# reads the principle separates violating from complying cases less well under it; one
+# that sorts prompts without reading it separates them as well as before.
+CONTROL_TITLE = "Control"
+CONTROL_STATEMENT = "Write every reply in complete sentences."
+
+
+def control_pairs(pairs: list[tuple["Pair", object]], method: str) -> list["Pair"]:
+    """The same judge pairs ((pair, compilation)) under the control principle."""
+    from constc.label import methods
+
+    plans: dict[tuple[int, str], tuple] = {}
+    out = []
+    for pair, comp in pairs:
+        key = (id(comp), pair.principle_id)
+        if key not in plans:
+            real = comp.by_id[pair.principle_id]
+            control = real.model_copy(update={"title": CONTROL_TITLE, "statement": CONTROL_STATEMENT, "examples": []})
+            plans[key] = methods.judge(comp, control, method)
+        build, reduce = plans[key]
+        out.append(Pair(pair.case, pair.principle_id, pair.threshold, build, reduce, build(pair.case),
+                        pair.violation_option))
+    return out
+
+
 def threshold(comp, p) -> float:
     """The flagging threshold for a principle, most specific first:
 
@@ -321,18 +348,22 @@ def calibration(rows: list[dict], false_flag_rate: float = 0.1) -> list[dict]:
     Never the accuracy-maximising cut: on imbalanced cases that is 0 or 1."""
     from constc.stats import delong, matched_cut, youden_cut
 
-    by: dict[str, list[dict]] = {}
+    by: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
         if r.get("p_violation") is not None and r["expected"] in ("violates", "complies"):
-            by.setdefault(r["principle_id"], []).append(r)
+            by.setdefault((r["principle_id"], r.get("locale") or ""), []).append(r)
+    # per principle and locale: pooled locales add correlated translations of the same cases,
+    # which narrows the interval and can hide a judge that is at chance in one of them
+    several = {pid for pid, _ in by if sum(p == pid for p, _ in by) > 1}
     out = []
-    for pid, rs in sorted(by.items()):
+    for (pid, locale), rs in sorted(by.items()):
         pos = [r["p_violation"] for r in rs if r["expected"] == "violates"]
         neg = [r["p_violation"] for r in rs if r["expected"] == "complies"]
         auc = delong(pos, neg)
-        valid, why = judge_validity(auc)
+        name = f"{pid} [{locale}]" if pid in several else pid
+        valid, why = judge_validity(auc, judge=f"the judge for {name}")
         cut = matched_cut(neg, false_flag_rate) if neg else None
-        out.append({"principle_id": pid, "count": len(rs), "violating": len(pos), "complying": len(neg),
+        out.append({"principle_id": pid, "locale": locale or None, "name": name, "count": len(rs), "violating": len(pos), "complying": len(neg),
                     "auroc": auc.value if auc else None, "auroc_ci": [auc.low, auc.high] if auc else None,
                     "judge_valid": valid, "judge_note": why,
                     "accuracy": sum(r["predicted"] == r["expected"] for r in rs) / len(rs),
@@ -347,17 +378,18 @@ def render_calibration(stats: list[dict]) -> str:
     def num(x, width=5):
         return f"{x:.3f}" if x is not None else "-".center(width)
 
-    out = [f"{'principle':<10} {'n':>4} {'viol':>4} {'ok':>4} {'AUROC (95% CI)':<20} {'acc':>5} {'thr':>5} "
+    width = max([10, *(len(s["name"]) for s in stats)])
+    out = [f"{'principle':<{width}} {'n':>4} {'viol':>4} {'ok':>4} {'AUROC (95% CI)':<20} {'acc':>5} {'thr':>5} "
            f"{'Youden':>6} {'@FFR':>6}"]
     for s in stats:
         au = f"{s['auroc']:.2f} ({s['auroc_ci'][0]:.2f}–{s['auroc_ci'][1]:.2f})" if s["auroc"] is not None else "-"
-        out.append(f"{s['principle_id']:<10} {s['count']:>4} {s['violating']:>4} {s['complying']:>4} {au:<20} "
+        out.append(f"{s['name']:<{width}} {s['count']:>4} {s['violating']:>4} {s['complying']:>4} {au:<20} "
                    f"{s['accuracy']:>5.2f} {s['threshold']:>5.2f} {num(s['suggested_youden']):>6} "
                    f"{num(s['suggested_at_false_flag_rate']):>6}")
     at_chance = [s for s in stats if not s["judge_valid"]]
     if at_chance:
         out.append("")
-        out += [f"WARNING {s['principle_id']}: {s['judge_note']}; its labels and thresholds mean nothing here"
+        out += [f"WARNING {s['name']}: {s['judge_note']}; its labels and thresholds mean nothing here"
                 for s in at_chance]
     if stats:
         ffr = stats[0]["false_flag_rate"]

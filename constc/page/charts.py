@@ -19,8 +19,8 @@ RANK = {"regression": 0, "inconclusive": 1, "no regression": 2}
 def _order(data: dict) -> list[str]:
     """Principles as the plots list them: regressions first, then inconclusive ones, so the
     top of a long plot is what a reviewer must look at."""
-    return [p["principle_id"] for p in sorted(data["principles"],
-                                             key=lambda p: (RANK.get(p["verdict"], 3), p["principle_id"]))]
+    return [p["name"] for p in sorted(data["principles"],
+                                             key=lambda p: (RANK.get(p["verdict"], 3), p["name"]))]
 
 
 def _rate_rows(principles: list[dict], key: str, label: str, base: str, head: str) -> list[dict]:
@@ -29,7 +29,7 @@ def _rate_rows(principles: list[dict], key: str, label: str, base: str, head: st
         for side, name in (("base", base), ("head", head)):
             r = (p.get(key) or {}).get(side)
             if r and r.get("n") and r.get("rate") is not None:
-                rows.append({"principle": p["principle_id"], "revision": name, "side": side, "metric": label,
+                rows.append({"principle": p["name"], "revision": name, "side": side, "metric": label,
                              "rate": r["rate"], "low": r["ci"][0], "high": r["ci"][1],
                              "count": f"{r['count']}/{r['n']}", "verdict": p["verdict"]})
     return rows
@@ -86,7 +86,7 @@ def validity_chart(data: dict) -> tuple[dict, int]:
         for side, auc in sides.items():
             if auc:
                 low, high = auc["ci"]
-                rows.append({"principle": p["principle_id"], "side": side,
+                rows.append({"principle": p["name"], "side": side,
                              "revision": data["base"] if side == "base" else data["head"], "auroc": auc["auroc"],
                              "low": low, "high": high, "n": f"{auc['violating']} violating, {auc['complying']} complying",
                              "verdict": p["verdict"], "can tell": "yes" if low > 0.5 else "no (CI reaches 0.5)"})

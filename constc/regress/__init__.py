@@ -29,7 +29,7 @@ from typing import Callable
 from constc.diff import DiffResult, run_diff
 from constc.diff.sources import Side
 from constc.label import Labeler
-from constc.label.job import build_pairs, row, run
+from constc.label.job import build_pairs, control_pairs, row, run
 from constc.label.store import LabelStore
 from constc.regress.verdict import Outcome, PrincipleVerdict, TargetCheck, gate, measure
 
@@ -89,6 +89,8 @@ class RegressResult:
     on_inconclusive: str = "warn"
     method: str = "yesno"
     family: int = 0              # k: the tests Holm's adjustment spans (principles and gated targets)
+    control_pairs: int = 0       # base pairs also scored under the control principle
+    control_scored: int = 0      # of those, prompts the model scored in this run (the rest: cache)
 
     @property
     def regressions(self) -> list[Outcome]:
@@ -100,13 +102,13 @@ class RegressResult:
 
     @property
     def failing_reasons(self) -> list[str]:
-        out = [f"{s.principle_id}: {s.reason}" for s in self.stats if s.verdict == "regression"]
+        out = [f"{s.name}: {s.reason}" for s in self.stats if s.verdict == "regression"]
         if self.fail_on_targets:
-            out += [f"{s.principle_id}: target {t.metric} {t.op} {t.target:.1%} {t.status} "
+            out += [f"{s.name}: target {t.metric} {t.op} {t.target:.1%} {t.status} "
                     f"({_pct(t.value('head'))} at head, {_pct(t.value('base'))} at base)"
                     for s in self.stats for t in s.targets if t.fails]
         if self.on_inconclusive == "fail":
-            out += [f"{s.principle_id}: inconclusive ({s.reason}) and [regress] on_inconclusive = \"fail\""
+            out += [f"{s.name}: inconclusive ({s.reason}) and [regress] on_inconclusive = \"fail\""
                     for s in self.inconclusive]
         return out
 
@@ -122,7 +124,7 @@ class RegressResult:
     @property
     def banners(self) -> list[str]:
         """What every report shows first: each principle whose verdict is inconclusive."""
-        return [f"{s.principle_id} is inconclusive: {s.reason}" for s in self.inconclusive]
+        return [f"{s.name} is inconclusive: {s.reason}" for s in self.inconclusive]
 
 
 def affected_scopes(result: DiffResult) -> dict[str, set[Scope]]:
@@ -202,6 +204,11 @@ def regress(base: Side, head: Side, judge: Labeler | Callable[..., Labeler], sto
     head_pairs, scored_head = _label_side(head_ctx, by_scope, canaries, labeler, store, mutations, method, quiet)
     base_pairs, scored_base = ({}, 0) if not base_ok else \
         _label_side(result.base_ctx, by_scope, canaries, labeler, store, mutations, method, quiet)
+    # the principle-sensitivity control, at base only: can the judge be shown to read the principle?
+    control_keys = [k for k, (pair, _) in base_pairs.items() if pair.violation_option is not None]
+    controls = control_pairs([base_pairs[k] for k in control_keys], method)
+    scored_control = run(labeler, controls, store, quiet=quiet)["scored"] if controls else 0
+    control_of = {k: row(c, labeler, method)["p_violation"] for k, c in zip(control_keys, controls)}
     rules_by_pid: dict[str, list[str]] = {}
     for c in result.changes:
         if c.principle_id:
@@ -222,14 +229,22 @@ def regress(base: Side, head: Side, judge: Labeler | Callable[..., Labeler], sto
             rules=sorted(set(rules_by_pid.get(key[1], []))), head_span=principle.span if principle else None,
             addendum_span=principle.addendum_spans[-1] if principle and principle.addendum_spans else None,
             canary=key[0] in canaries or (pair.case.parent or "") in canaries,
-            cluster=pair.case.parent or pair.case.id))
+            cluster=pair.case.parent or pair.case.id, control=control_of.get(key)))
     stats = []
     head_principles = {p.id: p for p in head_ctx.constitution.principles}
     base_principles = {p.id: p for p in result.base_ctx.constitution.principles} if base_ok else {}
-    for pid in sorted({o.principle_id for o in outcomes}):
+    # one verdict per principle and locale: a judge valid in English may be at chance in
+    # de-DE, and pooled locales would hide it (translations of a case are correlated)
+    slices: dict[tuple[str, str | None], list[Outcome]] = {}
+    for o in outcomes:
+        slices.setdefault((o.principle_id, o.locale), []).append(o)
+    locales_of: dict[str, int] = {}
+    for pid, _ in slices:
+        locales_of[pid] = locales_of.get(pid, 0) + 1
+    for (pid, locale), outs in sorted(slices.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         principle = head_principles.get(pid) or base_principles.get(pid)
-        stats.append(measure(pid, principle.category if principle else None,
-                             [o for o in outcomes if o.principle_id == pid], principle, cfg))
+        stats.append(measure(pid, principle.category if principle else None, outs, principle, cfg,
+                             locale=locale if locales_of[pid] > 1 else None))
     family = gate(stats, cfg)
     categories = []
     for cat in sorted({s.category for s in stats if s.category}):
@@ -242,4 +257,4 @@ def regress(base: Side, head: Side, judge: Labeler | Callable[..., Labeler], sto
         notes.append("the change touches no principle that has eval cases: nothing to relabel")
     return RegressResult(result, outcomes, stats, categories, scored_head + scored_base,
                          sum(len(p) for p in (head_pairs, base_pairs)), notes, cfg.alpha, cfg.fail_on_targets,
-                         cfg.on_inconclusive, method, family)
+                         cfg.on_inconclusive, method, family, len(controls), scored_control)

@@ -105,14 +105,14 @@ def diagnostics(r: RegressResult) -> list[Diagnostic]:
         code, severity = _VERDICT[s.verdict]
         if s.verdict == "inconclusive" and r.on_inconclusive == "fail":
             severity = Severity.error
-        out.append(Diagnostic(code=code, severity=severity, message=f"{s.principle_id}: {s.reason}", span=span,
+        out.append(Diagnostic(code=code, severity=severity, message=f"{s.name}: {s.reason}", span=span,
                               related=related, notes=_numbers(s)))
         for t in s.targets:
             out.append(Diagnostic(
                 code="TARGET_MISSED" if t.fails else "TARGET_NOTE",
                 severity=Severity.error if t.fails and r.fail_on_targets else
                 Severity.warning if t.fails else Severity.info,
-                message=f"{s.principle_id}: target {_target(t)}", span=span))
+                message=f"{s.name}: target {_target(t)}", span=span))
     return out
 
 
@@ -146,10 +146,10 @@ def render_markdown(r: RegressResult) -> str:
             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for s in r.stats:
         shift = "—" if s.mean_shift is None else f"{s.mean_shift:+.3f}"
-        out.append(f"| {s.principle_id} | **{s.verdict}** | {_auc(s.validity)} | {_roc(s)} | "
+        out.append(f"| {md(s.name)} | **{s.verdict}** | {_auc(s.validity)} | {_roc(s)} | "
                    f"{_pct(s.detection.get('base'))} → {_pct(s.detection.get('head'))} at {s.matched_rate:.0%} | "
                    f"{s.regressions} / {s.fixes} | {shift} | {s.power_note} |")
-    out += [""] + [f"- **{s.principle_id}**: {s.reason}" for s in r.stats] + [""]
+    out += [""] + [f"- **{md(s.name)}**: {s.reason}" for s in r.stats] + [""]
     if r.family:
         out += [f"One-sided tests; Holm's adjustment spans {r.family} test(s) (principles and gated targets), so the "
                 f"gate's family-wise false-alarm rate is at most α = {r.alpha}. Detection and flips at the matched "
@@ -158,7 +158,7 @@ def render_markdown(r: RegressResult) -> str:
     if targets:
         out += ["### Targets (at the configured thresholds)", "",
                 "| principle | target | base | head | status |", "| --- | --- | --- | --- | --- |"]
-        out += [f"| {s.principle_id} | {t.metric} {t.op} {t.target:.1%} | "
+        out += [f"| {md(s.name)} | {t.metric} {t.op} {t.target:.1%} | "
                 f"{'n/a' if t.base is None else _pct(t.base)} | {_pct(t.head)} | "
                 f"{'**' + t.status + '**' if t.fails else t.status} |" for s, t in targets]
         out.append("")
@@ -210,7 +210,8 @@ def as_dict(r: RegressResult) -> dict:
         "affected_pairs": r.affected_pairs, "notes": r.notes, "alpha": r.alpha, "on_inconclusive": r.on_inconclusive,
         "family": r.family,
         "principles": [{
-            "principle_id": s.principle_id, "category": s.category, "n": s.n, "verdict": s.verdict,
+            "principle_id": s.principle_id, "locale": s.locale, "name": s.name, "category": s.category, "n": s.n,
+            "verdict": s.verdict,
             "reason": s.reason, "judge_validity": _auc_json(s.validity),
             "parents": {"violating": s.parents[0], "complying": s.parents[1]},
             "auroc": None if s.roc is None else {"base": _auc_json(s.roc.base), "head": _auc_json(s.roc.head),
@@ -253,7 +254,7 @@ def render_junit(r: RegressResult) -> str:
             body = f"<failure type=\"regression\" message={quoteattr(s.reason)}/>"
         elif s.verdict == "inconclusive":
             body = f"<skipped message={quoteattr(s.reason)}/>"
-        cases.append(f'    <testcase classname="constc.verdict" name={quoteattr(s.principle_id)}>{body}</testcase>')
+        cases.append(f'    <testcase classname="constc.verdict" name={quoteattr(s.name)}>{body}</testcase>')
     for o in r.outcomes:
         name = quoteattr(f"{o.case_id} x {o.principle_id} ({o.locale})")
         body = ""

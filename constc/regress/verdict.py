@@ -59,6 +59,7 @@ class Outcome:
     base_flag: bool | None = None  # at the matched false-flag rate (what explains the verdict)
     head_flag: bool | None = None
     cluster: str = ""              # the parent case: variants of one case share it
+    control: float | None = None   # P(violation) at base under the unrelated control principle
 
     @property
     def base_pass(self) -> bool | None:
@@ -139,6 +140,9 @@ class PrincipleVerdict:
     correlation: float | None           # rank correlation of base and head scores (power's input)
     targets: list[TargetCheck]
     untestable: str | None              # why no test can decide (too few parents, invalid judge), or None
+    locale: str | None = None           # the locale slice, when the principle has cases in several
+    sensitivity: PairedAuc | None = None  # AUROC under the control principle ("base") vs the real one ("head")
+    responds: bool | None = None        # the judge is shown to read the principle (None: no control scores)
     verdict: str = "inconclusive"       # regression | no regression | inconclusive (set by `gate`)
     reason: str = ""
     p_adjusted: float | None = None     # Holm-adjusted p of the deciding test
@@ -147,8 +151,22 @@ class PrincipleVerdict:
     ranking_held: bool | None = None    # the equivalence test: AUROC drop shown to be < margin
 
     @property
+    def name(self) -> str:
+        """`HARM-01`, or `HARM-01 [de-DE]` for one locale's slice of a principle."""
+        return self.principle_id if self.locale is None else f"{self.principle_id} [{self.locale}]"
+
+    @property
     def p_value(self) -> float | None:
         return None if self.roc is None else self.roc.p_value
+
+    @property
+    def sensitivity_note(self) -> str:
+        if self.sensitivity is None:
+            return "the judge was not scored under the control principle"
+        sens = self.sensitivity
+        shown = "responds to" if self.responds else "could not be shown to respond to"
+        return (f"the judge {shown} the principle: AUROC {sens.head.value:.2f} with it, {sens.base.value:.2f} "
+                f"under an unrelated control principle (difference {sens.difference:+.2f})")
 
     @property
     def power_note(self) -> str:
@@ -243,9 +261,11 @@ def min_complying(cfg, rate: float) -> int:
     return max(cfg.min_cases, math.ceil(1 / rate - 1e-9)) if rate > 0 else cfg.min_cases
 
 
-def measure(pid, category, outs: list[Outcome], principle, cfg, bootstrap: int = BOOTSTRAP) -> PrincipleVerdict:
-    """Everything about one principle but its verdict; sets each outcome's matched-point flags.
-    `bootstrap`: draws for the detection intervals (0: none; they explain, never decide)."""
+def measure(pid, category, outs: list[Outcome], principle, cfg, bootstrap: int = BOOTSTRAP,
+            locale: str | None = None) -> PrincipleVerdict:
+    """Everything about one principle (or one locale's slice of it) but its verdict; sets
+    each outcome's matched-point flags. `bootstrap`: draws for the detection intervals (0:
+    none; they explain, never decide)."""
     from constc.label.job import judge_validity
 
     rate = _matched_rate(principle, cfg.false_flag_rate)
@@ -263,7 +283,7 @@ def measure(pid, category, outs: list[Outcome], principle, cfg, bootstrap: int =
         ok = [o for o in scored if o.expected == "complies"]
         if cut is not None:
             k = sum(bool(getattr(o, f"{side}_flag")) for o in viol)
-            detection[side] = (k, len(viol), _detection_ci(outs, side, rate, pid, bootstrap)) if viol else (0, 0, None)
+            detection[side] = (k, len(viol), _detection_ci(outs, side, rate, f"{pid}:{locale}", bootstrap)) if viol else (0, 0, None)
             false_flag[side] = clustered_rate([bool(getattr(o, f"{side}_flag")) for o in ok], [o.cluster for o in ok])
     both = [o for o in outs if o.base is not None and o.head is not None]
     pv = [o for o in both if o.expected == "violates"]
@@ -278,13 +298,22 @@ def measure(pid, category, outs: list[Outcome], principle, cfg, bootstrap: int =
     roc = paired_auc_test([_p(o.base) for o in pv], [_p(o.base) for o in nv], [_p(o.head) for o in pv],
                           [_p(o.head) for o in nv], [o.cluster for o in pv], [o.cluster for o in nv])
     shift = sum(_p(o.head) - _p(o.base) for o in both) / len(both) if both else None
+    controlled = [o for o in based if o.control is not None]
+    sensitivity = paired_auc_test([_p(o.control) for o in controlled if o.expected == "violates"],
+                                  [_p(o.control) for o in controlled if o.expected == "complies"],
+                                  [_p(o.base) for o in controlled if o.expected == "violates"],
+                                  [_p(o.base) for o in controlled if o.expected == "complies"],
+                                  [o.cluster for o in controlled if o.expected == "violates"],
+                                  [o.cluster for o in controlled if o.expected == "complies"])
+    responds = None if sensitivity is None else sensitivity.lower_bound(cfg.alpha) > cfg.sensitivity_margin
     rhos = [(r, len(g)) for g in (pv, nv) if (r := rank_correlation([(_p(o.base), _p(o.head)) for o in g])) is not None]
     correlation = sum(r * w for r, w in rhos) / sum(w for _, w in rhos) if rhos else None
     targets = [c for t in (principle.targets if principle else [])
                if (c := _target(t, outs, cfg.min_cases)) is not None]
     parents = (len({o.cluster for o in pv}), len({o.cluster for o in nv}))
     need_ok = min_complying(cfg, rate)
-    valid, why = judge_validity(validity, cfg.min_cases, f"the judge for {pid}")
+    name = pid if locale is None else f"{pid} [{locale}]"
+    valid, why = judge_validity(validity, cfg.min_cases, f"the judge for {name}")
     if not both:
         untestable = "no case was labeled at both revisions, so nothing can be compared"
     elif parents[0] < cfg.min_cases or parents[1] < need_ok:
@@ -296,7 +325,8 @@ def measure(pid, category, outs: list[Outcome], principle, cfg, bootstrap: int =
     else:
         untestable = None
     return PrincipleVerdict(pid, category, len(outs), parents, validity, roc, rate, cuts, detection, false_flag,
-                            regressions, fixes, shift, correlation, targets, untestable)
+                            regressions, fixes, shift, correlation, targets, untestable, locale, sensitivity,
+                            responds)
 
 
 def _auroc_change(s: PrincipleVerdict) -> str:
@@ -329,6 +359,10 @@ def gate(stats: list[PrincipleVerdict], cfg) -> int:
             if s.p_adjusted is not None and s.p_adjusted < alpha:
                 s.verdict, s.reason = "regression", (f"the judge separates violating from complying cases less "
                                                      f"well at head: {_auroc_change(s)}, {p} < {alpha}; {_flips(s)}")
+            elif not s.responds:
+                s.verdict, s.reason = "inconclusive", (f"no drop shown ({_auroc_change(s)}, {p}), but {s.sensitivity_note}, "
+                                                       "so it cannot certify that an edit of the principle changed "
+                                                       "nothing")
             elif s.power is not None and s.power.at_chance >= POWER_NEEDED:
                 s.verdict, s.reason = "no regression", (f"no drop shown: {_auroc_change(s)}, {p}; "
                                                         f"{s.power.sentence}")
