@@ -57,11 +57,13 @@ def project(n: int, edit: bool) -> dict[str, str]:
                       for i in range(0, n, 10))
     cases = []
     for i in range(n):
-        for k in range(6):
-            q = i * 12 + k
+        # 16 of each: enough for a gutted principle to be a regression after Holm's
+        # adjustment over 400 tests (200 principles and their targets)
+        for k in range(16):
+            q = i * 32 + k
             cases.append({"id": f"v{i}-{k}", "principles": [f"RULE-{i:03d}"], "prompt": f"question {q}",
                           "response": f"here is word{i} <b>{k}</b>", "expected": "violates"})
-            cases.append({"id": f"c{i}-{k}", "principles": [f"RULE-{i:03d}"], "prompt": f"question {q + 6}",
+            cases.append({"id": f"c{i}-{k}", "principles": [f"RULE-{i:03d}"], "prompt": f"question {q + 16}",
                           "response": f"nothing to see {k} </script>", "expected": "complies"})
     return {
         "constc.toml": '[project]\nroot = "c.const"\n[label]\nmethod = "yesno"\n[lint]\nfail_on = "error"\n',
