@@ -115,4 +115,4 @@ def test_the_regress_comment_keeps_its_structure(repo):
     s = shape(text)
     assert s.comments == 0 and "details" not in s.tags
     tables = [n for n in s.rows]
-    assert tables.count(8) >= 2 and tables.count(7) >= 2  # verdicts table and flipped-cases table, whole
+    assert tables.count(9) >= 2 and tables.count(7) >= 2  # verdicts table and flipped-cases table, whole

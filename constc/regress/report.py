@@ -53,7 +53,8 @@ def _summary(r: RegressResult) -> str:
     counts = {v: sum(s.verdict == v for s in r.stats) for v in ("regression", "no regression", "inconclusive")}
     return (f"{counts['regression']} principle(s) regressed, {counts['no regression']} without regression, "
             f"{counts['inconclusive']} inconclusive; {len(r.outcomes)} (case, principle) pairs, "
-            f"{r.labeled} prompt(s) scored by the model (method {r.method}), the rest from cache")
+            f"{r.labeled} prompt(s) scored by the model (method {r.method}), the rest from cache; "
+            f"{r.control_pairs} pair(s) also under the control principle ({r.control_scored} scored)")
 
 
 def _headline(r: RegressResult) -> str:
@@ -88,6 +89,7 @@ def _numbers(s: PrincipleVerdict) -> list[str]:
            f"{_pct(s.detection.get('base'))} → {_pct(s.detection.get('head'))}; false flags in this sample "
            f"{_pct(s.false_flag.get('base'))} → {_pct(s.false_flag.get('head'))}; flips lost / gained "
            f"{s.regressions} / {s.fixes}"]
+    out.append(f"principle sensitivity: {s.sensitivity_note}")
     if s.mean_shift is not None:
         out.append(f"calibration shift: mean P(violation) {s.mean_shift:+.3f} (information, never a verdict)")
     return out + [f"power: {s.power_note}"]
@@ -141,12 +143,15 @@ def render_markdown(r: RegressResult) -> str:
     if r.notes:
         out += [f"> {md(n)}" for n in r.notes] + [""]
     out += ["### Verdicts", "",
-            "| principle | verdict | judge validity: AUROC at base | AUROC base → head (deciding test) | detection "
-            "at matched false-flag rate (base → head) | flips lost / gained | mean ΔP | power |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+            "| principle | verdict | judge validity: AUROC at base | under the control principle | AUROC base → head "
+            "(deciding test) | detection at matched false-flag rate (base → head) | flips lost / gained | mean ΔP | "
+            "power |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for s in r.stats:
         shift = "—" if s.mean_shift is None else f"{s.mean_shift:+.3f}"
-        out.append(f"| {md(s.name)} | **{s.verdict}** | {_auc(s.validity)} | {_roc(s)} | "
+        control = "n/a" if s.sensitivity is None else \
+            f"{s.sensitivity.base.value:.2f} ({'reads it' if s.responds else 'not shown to read it'})"
+        out.append(f"| {md(s.name)} | **{s.verdict}** | {_auc(s.validity)} | {control} | {_roc(s)} | "
                    f"{_pct(s.detection.get('base'))} → {_pct(s.detection.get('head'))} at {s.matched_rate:.0%} | "
                    f"{s.regressions} / {s.fixes} | {shift} | {s.power_note} |")
     out += [""] + [f"- **{md(s.name)}**: {s.reason}" for s in r.stats] + [""]
@@ -208,7 +213,7 @@ def as_dict(r: RegressResult) -> dict:
         "method": r.method,
         "reasons": r.failing_reasons, "inconclusive": r.banners, "labeled": r.labeled,
         "affected_pairs": r.affected_pairs, "notes": r.notes, "alpha": r.alpha, "on_inconclusive": r.on_inconclusive,
-        "family": r.family,
+        "family": r.family, "control_pairs": r.control_pairs, "control_scored": r.control_scored,
         "principles": [{
             "principle_id": s.principle_id, "locale": s.locale, "name": s.name, "category": s.category, "n": s.n,
             "verdict": s.verdict,
@@ -217,7 +222,8 @@ def as_dict(r: RegressResult) -> dict:
             "auroc": None if s.roc is None else {"base": _auc_json(s.roc.base), "head": _auc_json(s.roc.head),
                                                  "difference": s.roc.difference, "se": s.roc.se, "df": s.roc.df,
                                                  "p_one_sided": s.roc.p_value, "p_holm": s.p_adjusted},
-            "ranking_held": s.ranking_held,
+            "ranking_held": s.ranking_held, "responds": s.responds, "sensitivity": s.sensitivity_note,
+            "control_auroc": None if s.sensitivity is None else _auc_json(s.sensitivity.base),
             "matched_false_flag_rate": s.matched_rate,
             "cuts": {k: v if v is not None and math.isfinite(v) else None for k, v in s.cuts.items()},
             "detection": {k: _rate_json(v) for k, v in s.detection.items()},
