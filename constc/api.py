@@ -62,9 +62,12 @@ class LabelRun:
 
 def label(path: str | Path = ".", *, target: str = "judge", method: str | None = None, locale: str | None = None,
           jurisdiction: str | None = None, mutations: str = "none", limit: int | None = None,
-          judge: Labeler | ModelSpec | None = None, no_cache: bool = False, quiet: bool = True) -> LabelRun:
+          judge: Labeler | ModelSpec | None = None, no_cache: bool = False, quiet: bool = True,
+          control: bool = False) -> LabelRun:
     """Label every (case, principle) pair of a target; one row per pair. `judge`: a
-    Labeler, or the ModelSpec of one (default: the embedded model on transformers)."""
+    Labeler, or the ModelSpec of one (default: the embedded model on transformers).
+    `control`: judge pairs are also scored under the unrelated control principle, each
+    row's `control_p_violation` (the principle-sensitivity check, docs/regress.md)."""
     from constc.label import LabelError
     from constc.label.job import build_pairs, row, run
     from constc.label.store import default_store
@@ -74,13 +77,14 @@ def label(path: str | Path = ".", *, target: str = "judge", method: str | None =
     ctx = checked(path)
     method = judge_method(ctx, method)
     comps = compilations(ctx, locale, jurisdiction, mutations)
-    pairs, seen = [], set()
+    pairs, seen, comp_of = [], set(), {}
     for comp in comps:  # a case in a locale two compilations share is labeled once
         for pair in build_pairs(comp, target, method=method):
             key = (pair.case.id, pair.principle_id, pair.case.locale)
             if key not in seen:
                 seen.add(key)
                 pairs.append(pair)
+                comp_of[id(pair)] = comp
     pairs = pairs[:limit] if limit else pairs
     if not pairs:  # a fact about the project: said before the model is even looked at
         raise LabelError(f"nothing to label: no eval case names a principle for target {target}")
@@ -88,7 +92,15 @@ def label(path: str | Path = ".", *, target: str = "judge", method: str | None =
     counts = run(lab, pairs, default_store(no_cache), quiet=quiet)
     skipped = sorted({c.locale for c in ctx.evalcases
                       if c.locale and not any(comp.in_locale(c.locale) for comp in comps)})
-    return LabelRun([row(p, lab, method) for p in pairs], counts, method, lab, ctx, skipped)
+    rows = [row(p, lab, method) for p in pairs]
+    if control and target == "judge":
+        from constc.label.job import control_pairs
+
+        controls = control_pairs([(p, comp_of[id(p)]) for p in pairs], method)
+        counts["control_scored"] = run(lab, controls, default_store(no_cache), quiet=quiet)["scored"]
+        for r, c in zip(rows, controls):
+            r["control_p_violation"] = row(c, lab, method)["p_violation"]
+    return LabelRun(rows, counts, method, lab, ctx, skipped)
 
 
 def sides(path: str | Path = ".", *, against: str | None = None, base: str | None = None,

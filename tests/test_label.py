@@ -13,7 +13,7 @@ from tiny_model import make_tiny_model  # noqa: E402
 
 from constc.label import LabelError, Request  # noqa: E402
 from constc.label.engine import TransformersLabeler  # noqa: E402
-from constc.label.job import build_pairs, calibration, run  # noqa: E402
+from constc.label.job import build_pairs, calibration, render_calibration, run  # noqa: E402
 from constc.stats import auroc, youden_cut  # noqa: E402
 from constc.label.models import load, resolve_source  # noqa: E402
 from constc.label.store import LabelStore  # noqa: E402
@@ -167,6 +167,19 @@ def test_calibration_statistics_by_hand():
     assert stats["auroc"] == 1.0 and stats["accuracy"] == pytest.approx(2 / 3) and stats["count"] == 3
     # two cases of one kind and one of the other cannot show anything about the judge
     assert stats["judge_valid"] is False and "too few cases" in stats["judge_note"]
+    assert stats["control_auroc"] is None  # no control scores in these rows
+
+
+def test_label_report_shows_whether_the_judge_reads_the_principle():
+    reads = [{"principle_id": "A", "p_violation": 0.6 + i / 100 if e == "violates" else 0.3 + i / 100,
+              "control_p_violation": 0.5 + (i % 3) / 100, "expected": e, "predicted": e, "threshold": 0.5}
+             for i in range(20) for e in ("violates", "complies")]
+    ignores = [{**r, "principle_id": "B", "control_p_violation": r["p_violation"]} for r in reads]
+    stats = {s["name"]: s for s in calibration(reads + ignores)}
+    assert stats["A"]["responds"] is True and stats["A"]["control_auroc"] == pytest.approx(0.5, abs=0.1)
+    assert stats["B"]["responds"] is False and stats["B"]["control_auroc"] == 1.0
+    text = render_calibration(list(stats.values()))
+    assert "reads" in text and "not shown" in text
 
 
 def test_label_cli(tiny, sample_copy):
@@ -177,7 +190,10 @@ def test_label_cli(tiny, sample_copy):
     assert len(rows) == 12 and all(0 <= x["p_violation"] <= 1 for x in rows)
     assert {"case_id", "principle_id", "locale", "mutation", "predicted", "expected", "model", "model_revision",
             "prompt_sha256"} <= set(rows[0])
-    assert "AUROC" in r.stdout
+    assert "AUROC" in r.stdout and "control" in r.stdout
+    # --report scores each pair under the control principle too, and says what it cost
+    assert all(x["control_p_violation"] is not None for x in rows)
+    assert "under the control principle (the principle-sensitivity check): 12 prompt(s) scored" in r.stderr
     r = run_constc("label", "--model", str(tiny), "--target", "preference", "--limit", "4", "-o", "p.jsonl",
                    cwd=sample_copy)
     assert r.returncode == 0 and all("p_a" in json.loads(x) for x in (sample_copy / "p.jsonl").read_text().splitlines())

@@ -30,7 +30,7 @@ def run_label(args) -> int:
         quiet_progress_bars()
     output = writable_output(args.output)
     result = api.label(args.path, target=args.target, locale=args.locale, jurisdiction=args.jurisdiction,
-                       mutations=args.mutations, limit=args.limit, **model_kwargs(args))
+                       mutations=args.mutations, limit=args.limit, control=args.report, **model_kwargs(args))
     rows, counts, labeler = result.rows, result.counts, result.labeler
     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     if output is None:
@@ -40,7 +40,8 @@ def run_label(args) -> int:
 
         write_atomic(output, text.encode("utf-8"))
     if args.report:
-        stats = calibration(rows, result.ctx.project.config.regress.false_flag_rate)
+        cfg = result.ctx.project.config.regress
+        stats = calibration(rows, cfg.false_flag_rate, cfg.alpha, cfg.sensitivity_margin)
         report = json.dumps({"method": result.method, "model": labeler.model_id, "principles": stats}, indent=2) \
             if args.format == "json" else f"method {result.method}, model {labeler.model_id}\n" + \
             render_calibration(stats)
@@ -54,6 +55,9 @@ def run_label(args) -> int:
           f"method {result.method}): {counts['scored']} prompt(s) scored, {counts['cache_hits']} pair(s) from "
           f"cache; {flagged} flagged as violating, {counts['errors']} error(s), "
           f"{sum(r['truncated'] for r in rows)} truncated -> {args.output}", file=sys.stderr)
+    if "control_scored" in counts:
+        print(f"--report: every pair also scored under the control principle (the principle-sensitivity check): "
+              f"{counts['control_scored']} prompt(s) scored, the rest from cache", file=sys.stderr)
     default_model_note(args)
     if result.skipped_locales:
         print(f"note: eval cases in {', '.join(result.skipped_locales)} were not labeled: "

@@ -341,12 +341,13 @@ def judge_validity(auc, min_class: int = MIN_CLASS, judge: str = "the judge") ->
     return True, f"{judge} separates violating from complying cases ({ci})"
 
 
-def calibration(rows: list[dict], false_flag_rate: float = 0.1) -> list[dict]:
+def calibration(rows: list[dict], false_flag_rate: float = 0.1, alpha: float = 0.05,
+                margin: float = 0.05) -> list[dict]:
     """Per principle: AUROC with its DeLong 95% interval, judge validity, accuracy at the
     threshold in use, and two suggested thresholds: Youden's J (balances detection and
     false flags) and the lowest that flags at most `false_flag_rate` of complying cases.
     Never the accuracy-maximising cut: on imbalanced cases that is 0 or 1."""
-    from constc.stats import delong, matched_cut, youden_cut
+    from constc.stats import delong, matched_cut, paired_auc_test, youden_cut
 
     by: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
@@ -362,8 +363,15 @@ def calibration(rows: list[dict], false_flag_rate: float = 0.1) -> list[dict]:
         auc = delong(pos, neg)
         name = f"{pid} [{locale}]" if pid in several else pid
         valid, why = judge_validity(auc, judge=f"the judge for {name}")
+        ctrl = [r for r in rs if r.get("control_p_violation") is not None]
+        sens = paired_auc_test([r["control_p_violation"] for r in ctrl if r["expected"] == "violates"],
+                               [r["control_p_violation"] for r in ctrl if r["expected"] == "complies"],
+                               [r["p_violation"] for r in ctrl if r["expected"] == "violates"],
+                               [r["p_violation"] for r in ctrl if r["expected"] == "complies"])
         cut = matched_cut(neg, false_flag_rate) if neg else None
-        out.append({"principle_id": pid, "locale": locale or None, "name": name, "count": len(rs), "violating": len(pos), "complying": len(neg),
+        out.append({"principle_id": pid, "locale": locale or None, "name": name, "count": len(rs),
+                    "control_auroc": None if sens is None else sens.base.value,
+                    "responds": None if sens is None else sens.lower_bound(alpha) > margin, "violating": len(pos), "complying": len(neg),
                     "auroc": auc.value if auc else None, "auroc_ci": [auc.low, auc.high] if auc else None,
                     "judge_valid": valid, "judge_note": why,
                     "accuracy": sum(r["predicted"] == r["expected"] for r in rs) / len(rs),
@@ -379,11 +387,13 @@ def render_calibration(stats: list[dict]) -> str:
         return f"{x:.3f}" if x is not None else "-".center(width)
 
     width = max([10, *(len(s["name"]) for s in stats)])
-    out = [f"{'principle':<{width}} {'n':>4} {'viol':>4} {'ok':>4} {'AUROC (95% CI)':<20} {'acc':>5} {'thr':>5} "
-           f"{'Youden':>6} {'@FFR':>6}"]
+    out = [f"{'principle':<{width}} {'n':>4} {'viol':>4} {'ok':>4} {'AUROC (95% CI)':<20} {'control':<13} "
+           f"{'acc':>5} {'thr':>5} {'Youden':>6} {'@FFR':>6}"]
     for s in stats:
         au = f"{s['auroc']:.2f} ({s['auroc_ci'][0]:.2f}–{s['auroc_ci'][1]:.2f})" if s["auroc"] is not None else "-"
-        out.append(f"{s['name']:<{width}} {s['count']:>4} {s['violating']:>4} {s['complying']:>4} {au:<20} "
+        ctrl = "-" if s.get("control_auroc") is None else \
+            f"{s['control_auroc']:.2f} {'reads' if s['responds'] else 'not shown'}"
+        out.append(f"{s['name']:<{width}} {s['count']:>4} {s['violating']:>4} {s['complying']:>4} {au:<20} {ctrl:<13} "
                    f"{s['accuracy']:>5.2f} {s['threshold']:>5.2f} {num(s['suggested_youden']):>6} "
                    f"{num(s['suggested_at_false_flag_rate']):>6}")
     at_chance = [s for s in stats if not s["judge_valid"]]
@@ -394,5 +404,7 @@ def render_calibration(stats: list[dict]) -> str:
     if stats:
         ffr = stats[0]["false_flag_rate"]
         out.append(f"\nYouden: the cut maximising detection + (1 - false-flag rate); @FFR: the lowest cut that "
-                   f"flags at most {ffr:.0%} of complying cases. Accuracy is at the threshold in use.")
+                   f"flags at most {ffr:.0%} of complying cases. Accuracy is at the threshold in use. control: the "
+                   "AUROC under an unrelated control principle; 'reads' when the real principle's AUROC is shown to "
+                   "exceed it by the sensitivity margin (docs/regress.md).")
     return "\n".join(out)
