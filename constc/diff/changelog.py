@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Collection
 
 _HEADING = re.compile(r"^#{1,6}\s+\[?v?(\d+\.\d+\.\d+[^\]\s]*)\]?")
 _ITEM = re.compile(r"^\s*[-*+]\s+((?:[A-Z][A-Z0-9]*-\d+\s*,\s*)*[A-Z][A-Z0-9]*-\d+)\s*:\s*(\S.*)$")
@@ -36,7 +37,7 @@ def approval_lines(text: str) -> set[str]:
     return {line.strip() for line in text.splitlines() if _ITEM.match(line)}
 
 
-def approvals(text: str, version: str, already: set[str] = frozenset()) -> tuple[dict[str, Approval], dict[str, int]]:
+def approvals(text: str, version: str, already: Collection[str] = frozenset()) -> tuple[dict[str, Approval], dict[str, int]]:
     """(principle ID -> its approval in the section for `version`, principle ID -> the line
     of an approval there that `already` held, so it approves nothing)."""
     out: dict[str, Approval] = {}

@@ -12,6 +12,7 @@ import math
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from constc.evalcases import EvalCase
 from constc.label import Labeler, LabelError, Request
@@ -48,7 +49,7 @@ CONTROL_TITLE = "Control"
 CONTROL_STATEMENT = "Write every reply in complete sentences."
 
 
-def control_pairs(pairs: list[tuple["Pair", object]], method: str) -> list["Pair"]:
+def control_pairs(pairs: list[tuple["Pair", Any]], method: str) -> list["Pair"]:
     """The same judge pairs ((pair, compilation)) under the control principle."""
     from constc.label import methods
 

@@ -189,7 +189,8 @@ def _detection_ci(outs: list[Outcome], side: str, rate: float, seed: str, draws_
     rng = random.Random(f"{seed}:{side}")
     draws = []
     for _ in range(draws_wanted):
-        pos, neg = [], []
+        pos: list[float] = []
+        neg: list[float] = []
         for key in rng.choices(keys, k=len(keys)):
             for o in clusters[key]:
                 (pos if o.expected == "violates" else neg).append(getattr(o, side))
@@ -291,8 +292,8 @@ def measure(pid, category, outs: list[Outcome], principle, cfg, bootstrap: int =
     regressions = sum(bool(o.base_flag and not o.head_flag) for o in pv)
     fixes = sum(bool(o.head_flag and not o.base_flag) for o in pv)
     based = [o for o in outs if o.base is not None]
-    validity = delong([o.base for o in based if o.expected == "violates"],
-                      [o.base for o in based if o.expected == "complies"],
+    validity = delong([_p(o.base) for o in based if o.expected == "violates"],
+                      [_p(o.base) for o in based if o.expected == "complies"],
                       [o.cluster for o in based if o.expected == "violates"],
                       [o.cluster for o in based if o.expected == "complies"])
     roc = paired_auc_test([_p(o.base) for o in pv], [_p(o.base) for o in nv], [_p(o.head) for o in pv],
