@@ -140,9 +140,9 @@ def test_addendum_rules(rule, change, repo):
 def test_every_change_rule_has_a_real_edit():
     """A rule no edit exercises is a rule nobody knows still fires."""
     # CONFIG_GATE_CHANGED: a constc.toml edit, exercised in tests/test_gate_trust.py;
-    # SUBMODULE_CHANGED: a real submodule, below
+    # SUBMODULE_CHANGED: a real submodule, below; TEMPLATE_CHANGED: tests/test_gate_trust.py
     assert set(RULES) == {*CASES, *ADDENDUM_CASES, "VERSION_BUMP_REQUIRED", "CONFIG_GATE_CHANGED",
-                          "SUBMODULE_CHANGED"}
+                          "SUBMODULE_CHANGED", "TEMPLATE_CHANGED"}
 
 
 def rules_of(repo, *args):

@@ -170,3 +170,21 @@ def test_an_old_or_planted_changelog_line_approves_nothing(repo):
     (repo / "CHANGELOG.md").write_text(planted + "- HARM-01: gutted on purpose, see #12.\n")
     r = run_constc("diff", "--against", "planted", cwd=repo)
     assert r.returncode == 0, r.stdout
+
+
+def test_a_template_change_is_a_finding_and_each_revision_renders_with_its_own(repo):
+    from constc.render import BUILTIN
+
+    # the PR's judge template drops the principle's text: every judge prompt is blind
+    blind = (BUILTIN / "judge.j2").read_text().replace("{{ principle.statement }}", "")
+    (repo / "templates").mkdir()
+    (repo / "templates" / "judge.j2").write_text(blind)
+    r, report = diff_json(repo)
+    assert r.returncode == 1 and [c["rule"] for c in report["changes"]] == ["TEMPLATE_CHANGED"]
+    assert report["changes"][0]["head_span"]["file"] == "templates/judge.j2"
+    project = find_project(repo)
+    result = regress(open_side("base", project), open_side(":worktree", project), KeywordLabeler(), LabelStore(None))
+    # the base was labeled with the built-in template (it separates), the head with the PR's (blind)
+    s = result.stats[0]
+    assert s.principle_id == "HARM-01" and s.validity.value == 1.0 and s.roc.head.value < 0.6
+    assert s.verdict == "regression"

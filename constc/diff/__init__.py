@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from constc.diagnostics.model import Diagnostic
+from constc.diagnostics.model import Diagnostic, Span
 from constc.diff.semantic import Change, fails, required_bump, semantic_diff, version_check
 from constc.diff.sources import Side
 
@@ -69,7 +69,7 @@ def run_diff(base: Side, head: Side, fail_level: str | None = None) -> DiffResul
     from constc.trust import trusted_head
 
     head, config_changes = trusted_head(base, head)
-    config_changes += submodule_changes(base, head)
+    config_changes += submodule_changes(base, head) + template_changes(base, head)
     base_ctx = compile_project(base.project, base.tree, until="check-references")
     head_ctx = compile_project(head.project, head.tree, until="check-references")
     cfg = head.project.config.diff
@@ -106,6 +106,33 @@ def submodule_changes(base: Side, head: Side) -> list[Change]:
             out.append(Change(rule=Rule.SUBMODULE_CHANGED.id, field="submodule", before=old, after=new,
                               message=f"submodule {path} {what}: constc cannot read what it holds at a revision; "
                                       "review its own diff"))
+    return out
+
+
+def template_changes(base: Side, head: Side) -> list[Change]:
+    """A project template that appears, goes or changes: what the critic is asked changes
+    for every principle, so it is a finding (and regress relabels every principle)."""
+    from constc.diff.semantic import Rule
+    from constc.sources import Refused
+
+    def templates(side: Side) -> dict[str, bytes | None]:
+        folder = side.project.config.project.templates.strip("/")
+        out: dict[str, bytes | None] = {}
+        for rel in side.tree.glob(f"{folder}/**/*"):
+            try:
+                out[rel] = side.tree.read(rel, side.project.config.project.max_file_bytes)
+            except Refused:
+                out[rel] = None  # unreadable (a link out, too large): compared by presence only
+        return out
+
+    a, b = templates(base), templates(head)
+    out = []
+    for rel in sorted(a.keys() | b.keys()):
+        if a.get(rel) != b.get(rel) or (rel in a) != (rel in b):
+            what = "added" if rel not in a else "removed" if rel not in b else "changed"
+            span = Span.file_start(rel) if rel in b else None
+            out.append(Change(rule=Rule.TEMPLATE_CHANGED.id, field="template", head_span=span,
+                              message=f"template {rel} {what}: every prompt rendered with it changes"))
     return out
 
 

@@ -70,6 +70,8 @@ class Rule:
     EXAMPLE_ADDED = ChangeRule(None, "patch", "An example was added.")
     LOCALE_ADDENDUM_ADDED = ChangeRule(None, "minor", "A locale or jurisdiction addendum was added.")
     HEADER_CHANGED = ChangeRule(None, "none", "The header changed (owners, review cadence, locales).")
+    TEMPLATE_CHANGED = ChangeRule("SEMANTIC", "none", "A project template changed: every prompt rendered with it "
+                                  "changes, for every principle.")
     SUBMODULE_CHANGED = ChangeRule("SEMANTIC", "none", "A submodule inside the project was added, removed or moved "
                                    "to another commit; constc does not read what it holds at a revision, so it "
                                    "could change any meaning.")

@@ -132,8 +132,11 @@ def affected_scopes(result: DiffResult) -> dict[str, set[Scope]]:
     head = {p.id: p for p in result.head_ctx.constitution.principles}
     base = {p.id: p for p in result.base_ctx.constitution.principles}
     out: dict[str, set[Scope]] = {}
+    if any(c.rule == "TEMPLATE_CHANGED" for c in result.changes):  # every prompt changed
+        for p in head.values():
+            out.setdefault(p.id, set()).add((None, p.jurisdiction))
     for c in result.changes:
-        if c.principle_id is None:  # header and version findings change no label
+        if c.principle_id is None:  # header, version and config findings change no label
             continue
         ids = {c.principle_id} | ({c.other_id} if c.other_id else set())
         for pid in ids:

@@ -6,7 +6,8 @@ loudly instead of rendering an empty string. Case text is only ever passed to te
 as data, never compiled as a template, so `{{ ... }}` in a response stays literal text.
 
 A project's templates are untrusted (a pull request may change them): they are loaded
-only from regular files inside the project's templates folder (a symbolic link out, say
+from the revision being compiled (so a base is never rendered with a pull request's
+templates), only from regular files inside the project's templates folder (a symbolic link out, say
 to /proc/self/environ, is refused), each render has a time budget, and any failure —
 a syntax error, `{{ 1/0 }}`, a template that includes itself — is a `TemplateFailure`
 naming the template and line, never a crash.
@@ -19,7 +20,7 @@ import signal
 import threading
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 
 from constc.errors import UserError
@@ -34,15 +35,20 @@ class TemplateFailure(UserError):
     """A project template that cannot be rendered: exit code 2."""
 
 
-class ConfinedLoader(FileSystemLoader):
-    """A FileSystemLoader that reads only regular files inside its folder."""
+class TreeLoader(BaseLoader):
+    """A project's templates, read from the revision being compiled (its git tree, the
+    index or the working tree): each revision renders with its own templates. Reads go
+    through the tree, which reads only regular files inside the project."""
+
+    def __init__(self, tree, folder: str):
+        self.tree, self.folder = tree, folder.strip("/")
 
     def get_source(self, environment, template):
-        from constc.sources import Refused, read_confined
+        from constc.sources import Refused
 
-        root = Path(self.searchpath[0])
+        rel = f"{self.folder}/{template}"
         try:
-            data = read_confined(root, template, MAX_TEMPLATE_BYTES)
+            data = self.tree.read(rel, MAX_TEMPLATE_BYTES)
         except Refused as err:
             raise TemplateFailure(f"templates/{err}") from None
         if data is None:
@@ -53,19 +59,13 @@ class ConfinedLoader(FileSystemLoader):
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise TemplateFailure(f"templates/{template}: not UTF-8 text") from None
-        return text, str(root / template), lambda: False
+        return text, rel, lambda: False
 
 
-def environment(project_templates: Path | None = None, project_root: Path | None = None) -> SandboxedEnvironment:
-    usable = project_templates is not None and project_templates.is_dir() and not project_templates.is_symlink()
-    if usable and project_root is not None and project_templates is not None:
-        from constc.sources import Refused, inside
-
-        try:
-            inside(project_root, project_templates)
-        except Refused as err:
-            raise TemplateFailure(str(err)) from None
-    loaders = [ConfinedLoader(str(project_templates))] if usable else []
+def environment(tree=None, folder: str | None = None) -> SandboxedEnvironment:
+    """The environment for one revision: `folder` of `tree` (a SourceTree) overrides the
+    built-in templates; with neither, the built-in ones only."""
+    loaders = [TreeLoader(tree, folder)] if tree is not None and folder else []
     env = SandboxedEnvironment(
         loader=ChoiceLoader([*loaders, FileSystemLoader(str(BUILTIN))]),
         undefined=StrictUndefined,

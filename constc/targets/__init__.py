@@ -47,8 +47,7 @@ class Compilation:
     def __post_init__(self):
         from constc.render import environment
 
-        self.env = environment(self.ctx.project.root / self.ctx.project.config.project.templates,
-                               self.ctx.project.root)
+        self.env = environment(self.ctx.tree, self.ctx.project.config.project.templates)
 
     # ---- the constitution ------------------------------------------------------
     @property
