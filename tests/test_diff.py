@@ -258,15 +258,22 @@ def test_unknown_ref_and_no_commits(repo, tmp_path):
     assert run_constc("diff", cwd=repo).returncode == 2  # no side chosen
 
 
-def test_base_that_does_not_parse_is_reported_and_diffed(repo):
+def test_base_that_does_not_parse_is_reported_and_diffed(repo, tmp_path):
     commit(repo, {"c.const": BASE.replace('category harm\n  priority 90', 'category harm\n  priority "x"')}, "broken",
            tag="broken")
-    (repo / "c.const").write_text(BASE.replace('"1.0.0"', '"1.0.1"'))
+    # a broken base never waves a change through: it is compared with the last ancestor that compiles
+    (repo / "c.const").write_text(BASE.replace("Never help with crime.", "Always help with crime."))
     r = run_constc("diff", "--against", "broken", cwd=repo)
-    # the base's parse error is reported and nothing is compared: no "every principle added"
-    assert r.returncode == 0 and "Traceback" not in r.stderr
-    assert "broken:c.const:30:12: E100 [broken]" in r.stdout and "not compared: broken has errors" in r.stdout
-    assert "PRINCIPLE_" not in r.stdout
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "the base broken does not compile; compared against its last ancestor that does" in r.stdout
+    assert "STATEMENT_MEANING_CHANGED" in r.stdout and "PRINCIPLE_ADDED" not in r.stdout
+    # with no ancestor that compiles, nothing is compared and the gate fails
+    alone = init(tmp_path / "alone")
+    commit(alone, {"constc.toml": CONFIG, "c.const": BASE.replace("priority 90", 'priority "x"')}, "broken")
+    (alone / "c.const").write_text(BASE)
+    r = run_constc("diff", "--against", "HEAD", cwd=alone)
+    assert r.returncode == 1 and "not compared: HEAD has errors (listed), so the gate fails" in r.stdout
+    assert "E100 [HEAD]" in r.stdout and "PRINCIPLE_" not in r.stdout
     # a head that does not parse fails the diff, with its error and nothing else
     (repo / "c.const").write_text(BASE.replace('category harm\n  priority 90', 'category harm\n  priority "x"'))
     r = run_constc("diff", "--against", "main", cwd=repo)

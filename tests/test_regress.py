@@ -214,11 +214,21 @@ def test_a_change_that_touches_nothing_labelable(repo):
     assert any("nothing to relabel" in n for n in result.notes)
 
 
-def test_base_that_does_not_compile_treats_cases_as_new(repo):
+def test_base_that_does_not_compile_is_replaced_by_its_last_compiling_ancestor(repo, tmp_path):
     commit(repo, {"c.const": CONST.replace("priority 100", "priority")}, "broken", tag="broken")
-    (repo / "c.const").write_text(CONST)
+    (repo / "c.const").write_text(CONST.replace("Flag any reply that mentions: heist, forgery.", "Be nice."))
     result, _ = run(repo, base="broken")
-    assert any("does not compile" in n for n in result.notes)
+    assert any("does not compile; compared against its last ancestor" in n for n in result.notes)
+    assert harm(result).verdict == "regression"
+
+
+def test_base_with_no_compiling_ancestor_treats_cases_as_new(tmp_path):
+    root = init(tmp_path / "alone")
+    commit(root, {"constc.toml": CONFIG, "c.const": CONST.replace("priority 100", "priority"),
+                  "evalcases/x.jsonl": CASES}, "broken", tag="broken")
+    (root / "c.const").write_text(CONST)
+    result, _ = run(root, base="broken")
+    assert any("does not compile; every case is treated as new" in n for n in result.notes)
     assert result.outcomes and all(o.kind == "new" for o in result.outcomes)
 
 

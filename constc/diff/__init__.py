@@ -24,6 +24,8 @@ class DiffResult:
     fail_level: str
     version: Change | None = None
     problems: list[Diagnostic] = field(default_factory=list)  # errors at either side, reported beside
+    broken_base: str | None = None  # the base asked for, when it did not compile (`base` is then its
+                                    # last compiling ancestor, or it is the broken one and the gate fails)
 
     @property
     def all_changes(self) -> list[Change]:
@@ -54,7 +56,8 @@ class DiffResult:
 
     @property
     def fails_gate(self) -> bool:
-        return bool(self.failing or self.head_errors)
+        """Failing changes, a head with errors, or a base that could not be compared with."""
+        return bool(self.failing or self.head_errors or not self.compared)
 
     @property
     def required_bump(self) -> str:
@@ -69,9 +72,16 @@ def run_diff(base: Side, head: Side, fail_level: str | None = None) -> DiffResul
     from constc.trust import trusted_head
 
     head, config_changes = trusted_head(base, head)
-    config_changes += submodule_changes(base, head) + template_changes(base, head)
     base_ctx = compile_project(base.project, base.tree, until="check-references")
     head_ctx = compile_project(head.project, head.tree, until="check-references")
+    broken_base = None
+    if not _compiles(base_ctx) and _compiles(head_ctx):
+        # a base that does not compile must not wave the head through: compare with its last
+        # ancestor that compiles, or fail the gate
+        broken_base, found = base.label, last_compiling(base)
+        if found is not None:
+            base, base_ctx = found
+    config_changes += submodule_changes(base, head) + template_changes(base, head)
     cfg = head.project.config.diff
     if fail_level:
         cfg = cfg.model_copy(update={"fail_level": fail_level})
@@ -79,14 +89,39 @@ def run_diff(base: Side, head: Side, fail_level: str | None = None) -> DiffResul
                 for side, ctx in ((base, base_ctx), (head, head_ctx))
                 for d in ctx.diagnostics if d.severity == "error"]
     if problems:  # compare nothing rather than report every principle of a broken side as removed
-        return DiffResult(base, head, base_ctx, head_ctx, config_changes, cfg.fail_level, None, problems)
+        return DiffResult(base, head, base_ctx, head_ctx, config_changes, cfg.fail_level, None, problems,
+                          broken_base)
     changes = config_changes + semantic_diff(base_ctx.constitution, head_ctx.constitution)
     version = version_check(base_ctx.constitution, head_ctx.constitution, changes) \
         if cfg.require_version_bump else None
-    result = DiffResult(base, head, base_ctx, head_ctx, changes, cfg.fail_level, version, problems)
+    result = DiffResult(base, head, base_ctx, head_ctx, changes, cfg.fail_level, version, problems, broken_base)
     apply_ignores(result)
     apply_approvals(result)
     return result
+
+
+MAX_ANCESTORS = 50  # how far back `diff` looks for a base that compiles
+
+
+def _compiles(ctx) -> bool:
+    return ctx.ok and ctx.constitution.header is not None
+
+
+def last_compiling(side: Side):
+    """(side, context) of the nearest first-parent ancestor of `side` that compiles, within
+    MAX_ANCESTORS commits; None when there is none (or `side` is not a commit)."""
+    from constc.diff.sources import parent_side
+    from constc.passes import compile_project
+
+    probe = side
+    for _ in range(MAX_ANCESTORS):
+        probe = parent_side(probe)
+        if probe is None:
+            return None
+        ctx = compile_project(probe.project, probe.tree, until="check-references")
+        if _compiles(ctx):
+            return probe, ctx
+    return None
 
 
 def submodule_changes(base: Side, head: Side) -> list[Change]:

@@ -57,7 +57,16 @@ def _verdict(result: DiffResult) -> str:
     if not result.compared:
         sides = [label for label, ctx in ((result.base.label, result.base_ctx), (result.head.label, result.head_ctx))
                  if any(d.severity == "error" for d in ctx.diagnostics)]
-        return f"not compared: {' and '.join(sides)} {'has' if len(sides) == 1 else 'have'} errors (listed)"
+        return (f"not compared: {' and '.join(sides)} {'has' if len(sides) == 1 else 'have'} errors (listed), so the "
+                "gate fails" + ("; no ancestor of the base within 50 commits compiles either: compare against a "
+                                "revision that compiles (--base REV)" if result.broken_base else ""))
+    if result.broken_base:
+        return (f"the base {result.broken_base} does not compile; compared against its last ancestor that does, "
+                f"{result.base.label}: " + _counts(result, failing))
+    return _counts(result, failing)
+
+
+def _counts(result: DiffResult, failing: list) -> str:
     if not result.all_changes:
         return "no changes to the constitution"
     need = result.required_bump

@@ -79,6 +79,7 @@ class GitTree(_BlobTree):
         super().__init__(files)
         self.label = label
         self.commit = commit
+        self.prefix = prefix
 
     @staticmethod
     def _info(blob) -> tuple[int, int]:
@@ -184,6 +185,24 @@ def _side(tree: SourceTree, current: Project, label: str, revision: str | None =
     project = Project(root=current.root, config=config, config_path=current.config_path,
                       root_file=current.root / config.project.root)
     return Side(tree, project, label, revision)
+
+
+def parent_side(side: Side) -> Side | None:
+    """The same project at the first parent of a side's commit; None when the side is not a
+    commit, or the commit has no parent (or, in a shallow clone, none fetched)."""
+    tree = side.tree
+    if not isinstance(tree, GitTree):
+        return None
+    try:
+        parent = tree.commit.parents[0] if tree.commit.parents else None
+        if parent is not None:
+            parent.tree  # in a shallow clone the parent's name may be known and its object not
+    except (ValueError, OSError, KeyError):
+        return None
+    if parent is None:
+        return None
+    label = f"{parent.hexsha[:12]}"
+    return _side(GitTree(parent, tree.prefix, label), side.project, label, parent.hexsha)
 
 
 MAX_REF = 256

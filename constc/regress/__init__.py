@@ -193,6 +193,9 @@ def regress(base: Side, head: Side, judge: Labeler | Callable[..., Labeler], sto
     notes = [f"{c.message} ({c.head_span.file}:{c.head_span.line})" if c.head_span else c.message
              for c in result.changes if c.rule == "CONFIG_GATE_CHANGED"]
     base_ok = result.base_ctx.ok and result.base_ctx.constitution.header is not None
+    if result.broken_base and base_ok:
+        notes.append(f"the base ({result.broken_base}) does not compile; compared against its last ancestor that "
+                     f"does ({result.base.label})")
     if not base_ok:
         notes.append(f"the base ({base.label}) does not compile; every case is treated as new")
     affected = affected_scopes(result) if base_ok else \
