@@ -113,9 +113,9 @@ def last_compiling(side: Side):
     from constc.diff.sources import parent_side
     from constc.passes import compile_project
 
-    probe = side
+    probe: Side | None = side
     for _ in range(MAX_ANCESTORS):
-        probe = parent_side(probe)
+        probe = parent_side(probe) if probe is not None else None
         if probe is None:
             return None
         ctx = compile_project(probe.project, probe.tree, until="check-references")

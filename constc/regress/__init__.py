@@ -133,8 +133,8 @@ def affected_scopes(result: DiffResult) -> dict[str, set[Scope]]:
     base = {p.id: p for p in result.base_ctx.constitution.principles}
     out: dict[str, set[Scope]] = {}
     if any(c.rule == "TEMPLATE_CHANGED" for c in result.changes):  # every prompt changed
-        for p in head.values():
-            out.setdefault(p.id, set()).add((None, p.jurisdiction))
+        for every in head.values():
+            out.setdefault(every.id, set()).add((None, every.jurisdiction))
     for c in result.changes:
         if c.principle_id is None:  # header, version and config findings change no label
             continue
