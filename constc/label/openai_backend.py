@@ -15,6 +15,7 @@ from the command line or constc.toml.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 import time
@@ -28,11 +29,17 @@ from constc.label.planner import Plan, PlannedLabeler, Query, answers_from_optio
 from constc.label.tokens import Encoder
 
 KEY_VARIABLE = "CONSTC_API_KEY"
+MAX_RESPONSE_BYTES = 64 << 20  # a completions answer for 64 prompts is well under 1 MiB
+READ_CHUNK = 1 << 16
 PROBE_TEXT = "constc checks that this server tokenizes like the local tokenizer: 1, 2, 3."
 
 
 class ServerError(LabelError):
     pass
+
+
+class Refused(ServerError):
+    """The server answered 4xx: it understood the request and will not serve it."""
 
 
 class OpenAILabeler(PlannedLabeler):
@@ -82,13 +89,13 @@ class OpenAILabeler(PlannedLabeler):
         for attempt in range(self.retries + 1):
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                    return json.loads(resp.read().decode("utf-8"))
+                    return self._body(resp, url)
             except urllib.error.HTTPError as err:
                 if err.code < 500:  # the server understood and refused: retrying will not help
                     detail = self._scrub(err.read(4096).decode("utf-8", "replace")[:300])
-                    raise ServerError(f"{url}: HTTP {err.code}: {detail}") from None
+                    raise Refused(f"{url}: HTTP {err.code}: {detail}") from None
                 last = err
-            except (urllib.error.URLError, OSError, json.JSONDecodeError) as err:
+            except (urllib.error.URLError, OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
                 last = err
             if attempt < self.retries:
                 time.sleep(min(8.0, 0.5 * 2 ** attempt))
@@ -96,12 +103,37 @@ class OpenAILabeler(PlannedLabeler):
         raise LabelError(f"cannot reach {url}: {reason}; is the server running? (every finished batch is in the "
                          "label cache: rerun to resume)")
 
+    def _body(self, resp, url: str) -> dict:
+        """The JSON answer, read with a size cap and an overall deadline (`timeout` bounds
+        each socket read only: a server dripping bytes would otherwise hold a job forever).
+        NaN and infinities are refused: they are no probability."""
+        deadline, parts, size = time.monotonic() + self.timeout, [], 0
+        while True:
+            chunk = resp.read1(READ_CHUNK)  # returns what one socket read brings: the deadline is checked often
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                raise ServerError(f"{url}: answer larger than {MAX_RESPONSE_BYTES >> 20} MiB; refused")
+            if time.monotonic() > deadline:
+                raise ServerError(f"{url}: answer not complete after {self.timeout:g} s; refused")
+            parts.append(chunk)
+
+        def no_constant(name: str):
+            raise ServerError(f"{url}: answer contains {name}, which is no number")
+
+        value = json.loads(b"".join(parts).decode("utf-8"), parse_constant=no_constant)
+        if not isinstance(value, dict):
+            raise ServerError(f"{url}: the answer is not a JSON object")
+        return value
+
     def _scrub(self, text: str) -> str:
         """Server text with the API key blanked: an error body may echo the request."""
         return text.replace(self.key, "[CONSTC_API_KEY]") if self.key else text
 
     def _card(self) -> dict:
         cards = self._request("/models").get("data") or []
+        cards = [c for c in cards if isinstance(c, dict)] if isinstance(cards, list) else []
         for card in cards:
             if card.get("id") == self.name:
                 return card
@@ -112,7 +144,7 @@ class OpenAILabeler(PlannedLabeler):
         try:
             got = self._request("/tokenize", {"model": self.name, "prompt": PROBE_TEXT, "add_special_tokens": False},
                                 root=True).get("tokens")
-        except ServerError:
+        except Refused:
             return  # a server without /tokenize: nothing to compare with
         want = self.encoder.tok(PROBE_TEXT, add_special_tokens=False)["input_ids"]
         if got is not None and list(got) != list(want):
@@ -123,10 +155,13 @@ class OpenAILabeler(PlannedLabeler):
         ids = self.encoder.tok(PROBE_TEXT, add_special_tokens=False)["input_ids"]
         try:
             out = self._completions([ids], kids=[ids[0], ids[1]])
-        except ServerError:
+        except Refused:
             return False
-        top = out[0]["logprobs"]["top_logprobs"][0]
-        return f"token_id:{ids[0]}" in top and f"token_id:{ids[1]}" in top
+        try:
+            top = out[0]["logprobs"]["top_logprobs"][0]
+            return f"token_id:{ids[0]}" in top and f"token_id:{ids[1]}" in top
+        except (KeyError, IndexError, TypeError):
+            return False  # not the shape asked for: score each option with echo instead
 
     def _completions(self, prompts: list[list[int]], kids: list[int] | None = None) -> list[dict]:
         body: dict = {"model": self.name, "prompt": prompts, "max_tokens": 1, "temperature": 0.0,
@@ -136,9 +171,11 @@ class OpenAILabeler(PlannedLabeler):
         else:
             body.update(logprobs=len(kids), logprob_token_ids=kids)
         choices = self._request("/completions", body).get("choices") or []
+        if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
+            raise ServerError(f"{self.base} answered choices that are not a list of objects")
         if len(choices) != len(prompts):
             raise LabelError(f"{self.base} answered {len(choices)} choices for {len(prompts)} prompts")
-        return sorted(choices, key=lambda c: c.get("index", 0))
+        return sorted(choices, key=lambda c: c.get("index") if isinstance(c.get("index"), int) else 0)
 
     # ---- scoring -------------------------------------------------------------------
     def answer(self, queries: list[Query], plans: list[Plan]) -> list[dict[int, float]]:
@@ -157,9 +194,21 @@ class OpenAILabeler(PlannedLabeler):
         with ThreadPoolExecutor(self.max_inflight) as pool:
             for (kids, members), choices in pool.map(run, jobs):
                 for i, choice in zip(members, choices):
-                    top = choice["logprobs"]["top_logprobs"][0]
-                    answers[i] = {t: float(top[f"token_id:{t}"]) for t in kids}
+                    answers[i] = self._parsed(lambda: {t: float(choice["logprobs"]["top_logprobs"][0][f"token_id:{t}"])
+                                                       for t in kids})
         return answers
+
+    def _parsed(self, read):
+        """A value read from an answer, or a ServerError saying the answer is malformed."""
+        try:
+            value = read()
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
+            raise ServerError(f"{self.base} answered in an unexpected shape ({type(err).__name__}: "
+                              f"{self._scrub(str(err))[:100]}); is it an OpenAI-compatible completions server?") from None
+        numbers = value.values() if isinstance(value, dict) else value
+        if any(not math.isfinite(x) or x > 0 for x in numbers):
+            raise ServerError(f"{self.base} answered a log-probability that is not a finite number <= 0")
+        return value
 
     def _answer_options(self, plans: list[Plan]) -> list[dict[int, float]]:
         prompts = [ids for p in plans for ids in p.option_prompts()]
@@ -170,8 +219,8 @@ class OpenAILabeler(PlannedLabeler):
         for p in plans:
             per_option = []
             for positions in p.option_positions():
-                lps = choices[at]["logprobs"]["token_logprobs"]
-                per_option.append([float(lps[k]) for k in positions])
+                per_option.append(self._parsed(lambda: [float(choices[at]["logprobs"]["token_logprobs"][k])
+                                                        for k in positions]))
                 at += 1
             answers += answers_from_options(p, per_option)
         return answers
