@@ -188,3 +188,22 @@ def test_a_template_change_is_a_finding_and_each_revision_renders_with_its_own(r
     s = result.stats[0]
     assert s.principle_id == "HARM-01" and s.validity.value == 1.0 and s.roc.head.value < 0.6
     assert s.verdict == "regression"
+
+
+def test_control_characters_in_case_ids_reach_no_terminal_and_no_xml(repo):
+    import xml.etree.ElementTree as ET
+
+    from constc.regress.report import RENDERERS
+
+    evil = "\x1b[2J\x1b]0;owned\x07c0"
+    commit(repo, {"evalcases/x.jsonl": CASES.replace('"id": "c0"', json.dumps({"id": evil})[1:-1], 1)}, "evil id",
+           tag="evil")
+    (repo / "c.const").write_text(GUTTED)
+    project = find_project(repo)
+    result = regress(open_side("evil", project), open_side(":worktree", project), KeywordLabeler(), LabelStore(None))
+    assert any(o.case_id == evil for o in result.outcomes)
+    human = RENDERERS["human"](result)
+    assert "\x1b" not in human and "\\x1b[2J" in human
+    junit = RENDERERS["junit"](result)
+    ET.fromstring(junit.encode("utf-8"))  # parses
+    assert "[U+001B]" in junit

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from xml.sax.saxutils import escape, quoteattr
 
 from constc.diagnostics.markdown import code, md, quote
 from constc.diagnostics.model import Diagnostic, Severity
 from constc.diagnostics.render import RENDERERS as DIAGNOSTIC_RENDERERS
-from constc.diagnostics.render import as_records
+from constc.diagnostics.render import as_records, terminal_safe
 from constc.diff.report import as_dict as diff_dict
 from constc.diff.report import on_base, texts
 from constc.regress import Outcome, PrincipleVerdict, RegressResult, TargetCheck
@@ -131,7 +132,8 @@ def render_human(r: RegressResult) -> str:
                    f"P(violation) {_fmt_p(o.base)} -> {_fmt_p(o.head)}")
         out.append(f"           at {_where(o)}; changed by {', '.join(o.rules) or 'nothing (canary)'}")
     out += [f"note: {n}" for n in r.notes]
-    return "\n".join(out)
+    # case IDs, labels and notes are project text: no escape sequence reaches the terminal
+    return "\n".join(terminal_safe(line) for line in out)
 
 
 def render_markdown(r: RegressResult) -> str:
@@ -272,9 +274,18 @@ def render_junit(r: RegressResult) -> str:
         cases.append(f'    <testcase classname={quoteattr("constc." + o.principle_id)} name={name}>{body}</testcase>')
     failures = sum("<failure" in c for c in cases)
     skipped = sum("<skipped" in c for c in cases)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<testsuites><testsuite name="constc regress" tests="{len(cases)}" failures="{failures}" '
-            f'skipped="{skipped}">\n' + "\n".join(cases) + "\n</testsuite></testsuites>\n")
+    return _xml_safe('<?xml version="1.0" encoding="UTF-8"?>\n'
+                     f'<testsuites><testsuite name="constc regress" tests="{len(cases)}" failures="{failures}" '
+                     f'skipped="{skipped}">\n' + "\n".join(cases) + "\n</testsuite></testsuites>\n")
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """Characters XML 1.0 cannot hold even escaped (control characters in a case ID) shown
+    as `[U+001B]`: one of them would make the whole JUnit file unreadable."""
+    return _NOT_XML.sub(lambda m: f"[U+{ord(m.group()):04X}]", text)
 
 
 def render_github(r: RegressResult) -> str:
