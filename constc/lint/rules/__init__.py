@@ -16,6 +16,7 @@ from constc.lint.rules import (
     l013_duplicate_example,
     l014_unreachable_file,
     l015_stale_translation,
+    l016_hidden_characters,
 )
 
 TABLE = (
@@ -34,4 +35,5 @@ TABLE = (
     l013_duplicate_example.check,
     l014_unreachable_file.check,
     l015_stale_translation.check,
+    l016_hidden_characters.check,
 )
