@@ -2,8 +2,11 @@
 
 Each mutation removes one defence from a copy of the package (confinement, the size check
 before reading, JSON instead of pickle, atomic writes, marker defanging, the template time
-budget, FIFO refusal); the hostile tests that guard it are run against the copy in a
-subprocess, and must fail. A defence whose tests still pass would be untested.
+budget, FIFO refusal; gate settings from the base, the key kept off redirects and out of
+error text, approvals only when added, each revision's own templates, markdown escaping,
+a broken base that cannot wave a change through, the answer size cap); the tests that
+guard it (tests/test_hostile.py unless another suite is named) are run against the copy in
+a subprocess, and must fail. A defence whose tests still pass would be untested.
 """
 
 import os
@@ -36,12 +39,34 @@ MUTATIONS = {
                            "never_ends"),
     "FIFOs opened": ("constc/sources.py", "    if not stat.S_ISREG(st.st_mode):", "    if False:",
                      "fifo_and_device"),
+    # the gate and the secrets (tests/test_gate_trust.py and its neighbours)
+    "gate settings from the head": ("constc/diff/__init__.py", "    head, config_changes = trusted_head(base, head)",
+                                    "    config_changes: list = []", "loosen", "test_gate_trust.py"),
+    "key follows redirects": ("constc/label/openai_backend.py", "req.add_unredirected_header(", "req.add_header(",
+                              "redirect", "test_gate_trust.py"),
+    "error bodies shown as sent": ("constc/label/openai_backend.py", "detail = self._scrub(", "detail = (",
+                                   "echoes", "test_gate_trust.py"),
+    "old changelog lines approve": ("constc/diff/changelog.py", "                if line.strip() in already:",
+                                    "                if False:", "planted", "test_gate_trust.py"),
+    "base rendered with the head's templates": (
+        "constc/targets/__init__.py",
+        "        self.env = environment(self.ctx.tree, self.ctx.project.config.project.templates)",
+        "        from constc.sources import DiskTree\n"
+        "        self.env = environment(DiskTree(self.ctx.project.root), self.ctx.project.config.project.templates)",
+        "template", "test_gate_trust.py"),
+    "markdown unescaped": ("constc/diagnostics/markdown.py", '_SPECIAL = re.compile(r"([\\\\`*_{}\\[\\]<|#~$&@!])")',
+                           '_SPECIAL = re.compile(r"(?!)")', "structure or plain_text", "test_markdown_escaping.py"),
+    "a broken base waves the head through": ("constc/diff/__init__.py",
+                                             "    if not _compiles(base_ctx) and _compiles(head_ctx):",
+                                             "    if False:", "does_not_parse", "test_diff.py"),
+    "no answer size cap": ("constc/label/openai_backend.py", "            if size > MAX_RESPONSE_BYTES:",
+                           "            if False:", "huge", "test_hostile_server.py"),
 }
 
 
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
 def test_hostile_suite_catches_the_mutation(name, tmp_path):
-    rel, old, new, selection = MUTATIONS[name]
+    rel, old, new, selection, *suite = MUTATIONS[name]
     copy = tmp_path / "src"
     shutil.copytree(ROOT / "constc", copy / "constc", ignore=shutil.ignore_patterns("__pycache__"))
     target = copy / rel
@@ -55,6 +80,6 @@ def test_hostile_suite_catches_the_mutation(name, tmp_path):
                            capture_output=True, text=True, cwd=tmp_path)
     assert probe.stdout.startswith(str(copy)), probe  # the copy is what runs, CLI subprocesses too
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                        str(ROOT / "tests" / "test_hostile.py"), "-k", selection], cwd=tmp_path, env=env,
+                        str(ROOT / "tests" / (suite[0] if suite else "test_hostile.py")), "-k", selection], cwd=tmp_path, env=env,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 1 and " failed" in r.stdout, f"the hostile suite did not notice '{name}':\n{r.stdout}"
