@@ -79,7 +79,7 @@ def test_hostile_suite_catches_the_mutation(name, tmp_path):
     probe = subprocess.run([sys.executable, "-c", "import constc; print(constc.__file__)"], env=env,
                            capture_output=True, text=True, cwd=tmp_path)
     assert probe.stdout.startswith(str(copy)), probe  # the copy is what runs, CLI subprocesses too
-    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                        str(ROOT / "tests" / (suite[0] if suite else "test_hostile.py")), "-k", selection], cwd=tmp_path, env=env,
-                       capture_output=True, text=True, timeout=300)
+    tests = ROOT / "tests" / (suite[0] if suite else "test_hostile.py")
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", str(tests), "-k", selection],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 1 and " failed" in r.stdout, f"the hostile suite did not notice '{name}':\n{r.stdout}"

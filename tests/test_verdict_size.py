@@ -85,7 +85,8 @@ def test_the_auroc_interval_covers_at_small_n(n, auroc):
     covered = zero_width = 0
     for _ in range(400):
         outs = edit(Setting(n, n, auroc=auroc), rng)
-        a = delong([o.base for o in outs if o.expected == "violates"], [o.base for o in outs if o.expected == "complies"])
+        a = delong([o.base for o in outs if o.expected == "violates"],
+                   [o.base for o in outs if o.expected == "complies"])
         covered += a.low <= auroc <= a.high
         zero_width += a.high - a.low < 1e-9
     assert zero_width == 0 and wilson(covered, 400)[1] >= 0.95 - 0.02, covered

@@ -37,7 +37,8 @@ def approval_lines(text: str) -> set[str]:
     return {line.strip() for line in text.splitlines() if _ITEM.match(line)}
 
 
-def approvals(text: str, version: str, already: Collection[str] = frozenset()) -> tuple[dict[str, Approval], dict[str, int]]:
+def approvals(text: str, version: str,
+              already: Collection[str] = frozenset()) -> tuple[dict[str, Approval], dict[str, int]]:
     """(principle ID -> its approval in the section for `version`, principle ID -> the line
     of an approval there that `already` held, so it approves nothing)."""
     out: dict[str, Approval] = {}

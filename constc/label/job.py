@@ -372,7 +372,8 @@ def calibration(rows: list[dict], false_flag_rate: float = 0.1, alpha: float = 0
         cut = matched_cut(neg, false_flag_rate) if neg else None
         out.append({"principle_id": pid, "locale": locale or None, "name": name, "count": len(rs),
                     "control_auroc": None if sens is None else sens.base.value,
-                    "responds": None if sens is None else sens.lower_bound(alpha) > margin, "violating": len(pos), "complying": len(neg),
+                    "responds": None if sens is None else sens.lower_bound(alpha) > margin,
+                    "violating": len(pos), "complying": len(neg),
                     "auroc": auc.value if auc else None, "auroc_ci": [auc.low, auc.high] if auc else None,
                     "judge_valid": valid, "judge_note": why,
                     "accuracy": sum(r["predicted"] == r["expected"] for r in rs) / len(rs),

@@ -203,8 +203,9 @@ class OpenAILabeler(PlannedLabeler):
         try:
             value = read()
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
-            raise ServerError(f"{self.base} answered in an unexpected shape ({type(err).__name__}: "
-                              f"{self._scrub(str(err))[:100]}); is it an OpenAI-compatible completions server?") from None
+            detail = self._scrub(str(err))[:100]
+            raise ServerError(f"{self.base} answered in an unexpected shape ({type(err).__name__}: {detail}); is it "
+                              "an OpenAI-compatible completions server?") from None
         numbers = value.values() if isinstance(value, dict) else value
         if any(not math.isfinite(x) or x > 0 for x in numbers):
             raise ServerError(f"{self.base} answered a log-probability that is not a finite number <= 0")

@@ -176,7 +176,8 @@ class PrincipleVerdict:
         return self.power.sentence
 
 
-def _detection_ci(outs: list[Outcome], side: str, rate: float, seed: str, draws_wanted: int) -> tuple[float, float] | None:
+def _detection_ci(outs: list[Outcome], side: str, rate: float, seed: str,
+                  draws_wanted: int) -> tuple[float, float] | None:
     """95% percentile interval of detection at the matched cut from a cluster bootstrap that
     re-estimates the cut in every draw: the threshold's own sampling noise is in it."""
     clusters: dict[str, list[Outcome]] = {}
@@ -225,9 +226,7 @@ def _target(t, outs: list[Outcome], min_cases: int) -> TargetCheck | None:
         return None
 
     def meets(rate: Rate) -> bool:
-        v = rate[0] / rate[1]
-        return {"<=": v <= t.fraction, ">=": v >= t.fraction, "<": v < t.fraction, ">": v > t.fraction,
-                "==": abs(v - t.fraction) < 1e-12}[t.op]
+        return within(rate[0] / rate[1], t.op, t.fraction)
 
     paired = [o for o in cases if o.base_pred is not None and o.head_pred is not None]
     worse = sum(not bad(o.base_pred) and bad(o.head_pred) for o in paired)
@@ -284,7 +283,8 @@ def measure(pid, category, outs: list[Outcome], principle, cfg, bootstrap: int =
         ok = [o for o in scored if o.expected == "complies"]
         if cut is not None:
             k = sum(bool(getattr(o, f"{side}_flag")) for o in viol)
-            detection[side] = (k, len(viol), _detection_ci(outs, side, rate, f"{pid}:{locale}", bootstrap)) if viol else (0, 0, None)
+            ci = _detection_ci(outs, side, rate, f"{pid}:{locale}", bootstrap) if viol else None
+            detection[side] = (k, len(viol), ci)
             false_flag[side] = clustered_rate([bool(getattr(o, f"{side}_flag")) for o in ok], [o.cluster for o in ok])
     both = [o for o in outs if o.base is not None and o.head is not None]
     pv = [o for o in both if o.expected == "violates"]
@@ -361,9 +361,9 @@ def gate(stats: list[PrincipleVerdict], cfg) -> int:
                 s.verdict, s.reason = "regression", (f"the judge separates violating from complying cases less "
                                                      f"well at head: {_auroc_change(s)}, {p} < {alpha}; {_flips(s)}")
             elif not s.responds:
-                s.verdict, s.reason = "inconclusive", (f"no drop shown ({_auroc_change(s)}, {p}), but {s.sensitivity_note}, "
-                                                       "so it cannot certify that an edit of the principle changed "
-                                                       "nothing")
+                s.verdict, s.reason = "inconclusive", (
+                    f"no drop shown ({_auroc_change(s)}, {p}), but {s.sensitivity_note}, so it cannot certify that "
+                    "an edit of the principle changed nothing")
             elif s.power is not None and s.power.at_chance >= POWER_NEEDED:
                 s.verdict, s.reason = "no regression", (f"no drop shown: {_auroc_change(s)}, {p}; "
                                                         f"{s.power.sentence}")
@@ -379,7 +379,8 @@ def gate(stats: list[PrincipleVerdict], cfg) -> int:
 
 
 def _target_status(t: TargetCheck, s: PrincipleVerdict, cfg) -> None:
-    if _meets(t):
+    head = t.value("head")
+    if head is not None and within(head, t.op, t.target):
         t.status, t.fails = "met", False
         return
     adjusted = "" if t.p_adjusted is None else f", Holm-adjusted {t.p_adjusted:.3g}"
@@ -402,8 +403,7 @@ def _target_status(t: TargetCheck, s: PrincipleVerdict, cfg) -> None:
         t.fails = False
 
 
-def _meets(t: TargetCheck) -> bool:
-    v = t.value("head")
-    assert v is not None
-    return {"<=": v <= t.target, ">=": v >= t.target, "<": v < t.target, ">": v > t.target,
-            "==": abs(v - t.target) < 1e-12}[t.op]
+def within(value: float, op: str, target: float) -> bool:
+    """Whether a measured rate meets a target `op target`."""
+    return {"<=": value <= target, ">=": value >= target, "<": value < target, ">": value > target,
+            "==": abs(value - target) < 1e-12}[op]
