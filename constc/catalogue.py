@@ -46,12 +46,24 @@ def catalogue() -> dict[str, Code]:
         out[r.code] = Code(r.code, r.name, "lint", r.severity.value, r.summary,
                            "\n".join(r.doc.splitlines()[1:]).strip())
     for c in CHANGE_RULES.values():
-        never = "reported, never fails" if c.level is None else f"fails at `[diff] fail_level` {c.level} or looser"
-        out[c.id] = Code(c.id, c.id.lower().replace("_", "-"), "change", c.level or "-", c.summary,
-                         f"Level {c.level or '— (none)'}: {never}. Needs a {c.bump} version bump.")
+        out[c.id] = Code(c.id, c.id.lower().replace("_", "-"), "change", c.level or "-", c.summary, _change_doc(c))
     for v in VERDICT_CODES.values():
         out[v.code] = Code(v.code, v.code.lower().replace("_", "-"), "verdict", v.severity, v.summary, v.doc)
     return out
+
+
+def _change_doc(c) -> str:
+    """When a change rule fails and what it asks of the version, from the rule itself."""
+    if c.always_fails:
+        when = ("It always fails the diff while `[diff] require_version_bump` is on (the default), at every "
+                "`fail_level`: bump the version as far as the message says.")
+    elif c.level is None:
+        when = "Level — (none): reported, never fails."
+    else:
+        when = (f"Level {c.level}: fails at `[diff] fail_level` {c.level} or looser, unless approved in the "
+                "changelog (for a change to a principle) or listed in `[diff] ignore`.")
+    bump = "It needs no version bump of its own." if c.bump == "none" else f"It needs a {c.bump} version bump."
+    return f"{when} {bump}"
 
 
 def names() -> dict[str, tuple[str, str]]:

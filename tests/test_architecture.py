@@ -104,3 +104,15 @@ def test_reserved_codes_are_exactly_the_ones_the_source_emits():
     for path in (ROOT / "constc").rglob("*.py"):
         used |= set(re.findall(r"""\b(?:diag|Refused|code=)\(?\s*["'](E\d{3})["']""", path.read_text()))
     assert used == set(RESERVED), (used - set(RESERVED), set(RESERVED) - used)  # none missing, none dead
+
+
+def test_every_code_explains_itself_without_placeholders():
+    """`constc explain` for every code: generated from the rule, so no text may show a value
+    that was never filled in (a "none version bump", "None", a brace)."""
+    import re
+
+    for code in catalogue.catalogue():
+        text = catalogue.explain(code)
+        assert text.startswith(code) and "none version bump" not in text, text
+        assert not re.search(r"\bNone\b|\{[A-Za-z_][\w.]*\}", text), (code, text)  # an unfilled f-string field
+    assert "always fails the diff" in catalogue.explain("VERSION_BUMP_REQUIRED")

@@ -27,10 +27,11 @@ class ChangeRule:
 
     id: str
 
-    def __init__(self, level: str | None, bump: str, summary: str):
+    def __init__(self, level: str | None, bump: str, summary: str, always_fails: bool = False):
         self.level = level  # None: reported, never fails
         self.bump = bump
         self.summary = summary
+        self.always_fails = always_fails  # fails at every fail_level, and no approval or ignore lifts it
 
     def __set_name__(self, owner, name: str) -> None:
         self.id = name
@@ -78,7 +79,8 @@ class Rule:
     CONFIG_GATE_CHANGED = ChangeRule("ID", "none", "A constc.toml setting that decides the gate, or where labels "
                                      "and secrets go, changed; the base's value applies until the change is "
                                      "merged (docs/security.md).")
-    VERSION_BUMP_REQUIRED = ChangeRule(None, "none", "The version was not bumped as far as the changes need.")
+    VERSION_BUMP_REQUIRED = ChangeRule(None, "none", "The version was not bumped as far as the changes need.",
+                                       always_fails=True)
 
 
 RULES: dict[str, ChangeRule] = {r.id: r for r in vars(Rule).values() if isinstance(r, ChangeRule)}
@@ -462,7 +464,7 @@ def version_check(base: Constitution, head: Constitution, changes: list[Change])
 
 
 def fails(change: Change, fail_level: str) -> bool:
-    if change.rule == Rule.VERSION_BUMP_REQUIRED.id:
+    if RULES[change.rule].always_fails:
         return True
     if change.approval or change.ignored:
         return False
