@@ -124,3 +124,28 @@ def test_an_out_of_range_log_probability_is_refused(tiny):
     with pytest.raises(ServerError, match="not a finite number"):
         lab._parsed(lambda: [0.5])
     assert lab._parsed(lambda: {1: -0.1, 2: -3.0}) == {1: -0.1, 2: -3.0}
+
+
+def test_rate_limits_are_waited_out_as_the_server_asks(tiny):
+    from constc.label.openai_backend import backoff, retry_after
+
+    seen = []
+
+    def limited(method, path, headers, body):
+        seen.append(time.monotonic())
+        if path.endswith("/models") and len(seen) < 3:  # two refusals, then the card
+            return 429, {"Retry-After": "1"}, b'{"error": "slow down"}'
+        if path.endswith("/models"):
+            return 200, {"Content-Type": "application/json"}, MODELS
+        return 404, {}, b"{}"
+
+    with Recorder(limited) as s:
+        lab = OpenAILabeler(s.url + "/v1", "m", str(tiny), retries=3)
+    assert lab.name == "m"
+    gaps = [b - a for a, b in zip(seen, seen[1:3])]
+    assert len(seen) >= 3 and all(g >= 0.95 for g in gaps), gaps  # Retry-After: 1 was honoured
+    assert retry_after("2.5") == 2.5 and retry_after("soon") is None and retry_after(None) is None
+    assert 0 <= retry_after("Wed, 21 Oct 2015 07:28:00 GMT") <= 0.001  # a date in the past: now
+    pauses = {round(backoff(2, None), 6) for _ in range(20)}
+    assert len(pauses) > 1 and all(0 <= p <= 2.0 for p in pauses)  # jittered, within 0.5 * 2**2
+    assert backoff(0, 500.0) == 60.0  # a server asking for longer is capped

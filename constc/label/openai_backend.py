@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import random
 import sys
 import time
 import urllib.error
@@ -40,6 +41,35 @@ class ServerError(LabelError):
 
 class Refused(ServerError):
     """The server answered 4xx: it understood the request and will not serve it."""
+
+
+MAX_WAIT = 60.0  # the longest a Retry-After is honoured for; longer: give up and say so
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (a number, or an HTTP date); None when absent or
+    unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def backoff(attempt: int, server_says: float | None) -> float:
+    """The pause before retry `attempt + 1`: what the server asked for (capped), else
+    exponential backoff with full jitter, so that many jobs do not retry in lockstep."""
+    if server_says is not None:
+        return min(server_says, MAX_WAIT)
+    return random.uniform(0, min(8.0, 0.5 * 2 ** attempt))
 
 
 class OpenAILabeler(PlannedLabeler):
@@ -87,18 +117,22 @@ class OpenAILabeler(PlannedLabeler):
             req.add_unredirected_header("Authorization", f"Bearer {self.key}")
         last: Exception | None = None
         for attempt in range(self.retries + 1):
+            wait = None
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                     return self._body(resp, url)
             except urllib.error.HTTPError as err:
-                if err.code < 500:  # the server understood and refused: retrying will not help
+                # 408 and 429 say "not now": retry, when the server says after how long;
+                # other 4xx: the server understood and refused, and retrying will not help
+                if err.code < 500 and err.code not in (408, 429):
                     detail = self._scrub(err.read(4096).decode("utf-8", "replace")[:300])
                     raise Refused(f"{url}: HTTP {err.code}: {detail}") from None
+                wait = retry_after(err.headers.get("Retry-After"))
                 last = err
             except (urllib.error.URLError, OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
                 last = err
             if attempt < self.retries:
-                time.sleep(min(8.0, 0.5 * 2 ** attempt))
+                time.sleep(backoff(attempt, wait))
         reason = getattr(last, "reason", last)
         raise LabelError(f"cannot reach {url}: {reason}; is the server running? (every finished batch is in the "
                          "label cache: rerun to resume)")
