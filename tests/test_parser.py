@@ -16,13 +16,16 @@ def test_grammar_has_no_conflicts_or_collisions():
     ('principle HARM-01 "x" {\n  statement """never closed\n}', "E101", "unterminated string", 15),
     ('principle HARM-01 "x" { colour red }', "E100", "unknown field 'colour'", 25),
     ('principle harm "x" {}', "E100", "expected a principle ID like HARM-01, found 'harm'", 11),
+    ('principle HARM1 "x" {}', "E100", "expected a principle ID like HARM-01, found 'HARM1'", 11),
+    ('principle HARM-01 "x" { categry harm }', "E100", "unknown field 'categry' (did you mean category?)", 25),
     ('principle HARM-01 "x" {', "E102", "missing its closing '}'", 24),
     ('policy HARM-01 {}', "E100", "unknown keyword 'policy' at top level", 1),
     ('principle HARM-01 "x" { priority high }', "E100", "expected a whole number", 34),
     ('principle HARM-01 "x" { statement "bad \\q escape" }', "E103", "invalid string", 35),
     ('principle HARM-01 "x" { priority 99999999999999 }', "E104", "too large", 34),
     ("{" * 20000, "E100", "unexpected '{'", 1),
-], ids=["unterminated", "unterminated-block", "unknown-field", "bad-id", "eof", "unknown-keyword",
+], ids=["unterminated", "unterminated-block", "unknown-field", "bad-id", "bad-id-whole-word", "misspelt-field",
+        "eof", "unknown-keyword",
         "not-a-number", "bad-escape", "int-overflow", "deep-nesting"])
 def test_named_errors(src, code, message, col):
     source, diags = parse_source(src, "f.const")
@@ -31,6 +34,13 @@ def test_named_errors(src, code, message, col):
     assert d.code == code
     assert message in d.message
     assert d.span.file == "f.const" and d.span.column == col
+
+
+def test_an_unknown_field_lists_every_field_a_block_takes():
+    _, diags = parse_text('principle HARM-01 "x" { colour red }', "f.const")
+    listed = diags[0].hint.removeprefix("a principle block takes: ").split(", ")
+    assert listed == sorted(["category", "compare", "critique", "example", "priority", "revision", "severity",
+                             "statement", "tags", "target", "threshold", "title"])
 
 
 def test_expected_tokens_are_words_not_token_names():

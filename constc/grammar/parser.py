@@ -20,6 +20,7 @@ from lark.grammar import Rule
 from lark.lexer import PatternStr, TerminalDef
 
 from constc.diagnostics.model import Diagnostic, Span, diag
+from constc.errors import did_you_mean
 from constc.ir.nodes import STRINGS_AND_COMMENTS, Comment
 
 GRAMMAR = Path(__file__).with_name("constitution.lark")
@@ -151,14 +152,21 @@ def _translate(err: UnexpectedInput, text: str, path: str) -> Diagnostic:
     value = str(tok)
     wordlike = tok.type in ("NAME", "CATEGORY", "LOCALE_TAG", "PRINCIPLE_ID")
     if expected & _BLOCK_FIELDS and wordlike:
-        fields = ", ".join(sorted(_describe(n).strip("'") for n in expected if n in _FIELD_KEYWORDS))
-        return diag("E100", f"unknown field '{value}'", span, hint=f"a principle block takes: {fields}")
+        # every field a block takes, not the parser's expected set at this point (which
+        # leaves out the fields a block must open with, such as category)
+        names = sorted(n.lower() for n in _FIELD_KEYWORDS)  # each keyword is its terminal's name
+        return diag("E100", f"unknown field '{value}'{did_you_mean(value, names)}", span,
+                    hint=f"a principle block takes: {', '.join(names)}")
     if expected & _TOP_LEVEL and wordlike:
         return diag("E100", f"unknown keyword '{value}' at top level", span,
                     hint="a file holds: constitution, include, principle, addendum, jurisdiction, "
                          "and precedence rules like HARM-01 over HELP-02")
     if expected == {"PRINCIPLE_ID"}:
-        return diag("E100", f"expected a principle ID like HARM-01, found '{value}'", span)
+        # the lexer may have cut the word short ('HAR' of 'HARM1'): show the whole word
+        word = re.match(r'[^\s{}"]+', text[tok.start_pos:]) if tok.start_pos is not None else None
+        shown = word.group() if word else value
+        return diag("E100", f"expected a principle ID like HARM-01, found '{shown}'",
+                    _span(path, tok.line, tok.column, len(shown)))
     return diag("E100", f"unexpected '{value}'; expected {expected_words(expected)}", span)
 
 
