@@ -41,6 +41,15 @@ def code(text: object) -> str:
     return f"{fence}{pad}{flat}{pad}{fence}"
 
 
+def inline(text: str) -> str:
+    """constc's own message with `backticked` parts: those become code spans, the rest is
+    escaped like project text (a message may quote a version or a file name)."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: no code spans at all
+        return md(text)
+    return "".join(code(part) if i % 2 else md(part) for i, part in enumerate(parts))
+
+
 def quote(text: str | None, empty: str = "(none)") -> str:
     """A block quote of project text, each line escaped."""
     lines = (text if text else empty).splitlines() or [empty]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from difflib import SequenceMatcher
 
-from constc.diagnostics.markdown import code, md, quote
+from constc.diagnostics.markdown import code, inline, md, quote
 from constc.diagnostics.model import Diagnostic, Severity, Span
 from constc.diagnostics.render import RENDERERS as DIAGNOSTIC_RENDERERS
 from constc.diagnostics.render import as_records
@@ -180,6 +180,9 @@ def render_markdown(result: DiffResult) -> str:
             rule = RULES[c.rule]
             out.append(f"- **`{c.rule}`** ({rule.level or 'informational'}, {rule.bump} bump): {md(c.message)}"
                        + (f" — {_where(c, result, 'markdown')}" if _where(c, result) else ""))
+            hint = approval_hint(c, result) if fails(c, result.fail_level) else None
+            if hint:
+                out.append(f"  - {inline(hint)}")
         for c in changes:
             if c.field in _TEXTUAL and (c.before or c.after):
                 out += ["", f"<details><summary>{c.field or 'statement'}: before / after</summary>", "",
@@ -200,7 +203,9 @@ def as_dict(result: DiffResult) -> dict:
         "failing": len(result.failing), "compared": result.compared,
         "verdict": "fail" if result.fails_gate else "pass", "summary": _verdict(result),
         "changes": [{**c.model_dump(mode="json"), "level": c.level, "bump": c.bump,
-                     "fails": fails(c, result.fail_level)} for c in result.all_changes],
+                     "fails": fails(c, result.fail_level),
+                     "hint": approval_hint(c, result) if fails(c, result.fail_level) else None}
+                    for c in result.all_changes],
         "translations": translations(result.head_translations),
         "problems": [d.model_dump(mode="json") for d in result.problems],
         "diagnostics": as_records(diagnostics(result)),
