@@ -360,3 +360,37 @@ def test_log_prefilter_key_sees_only_what_matters():
     assert key(text.replace("jurisdiction eu", "jurisdiction us"), "AB-02") != key(text, "AB-02")
     assert key(text.replace("category x", "category w"), "AB-01") == key(text, "AB-01")
     assert key("principle AB-01 {") != key("principle AB-01 { ")  # unparsable: keyed by its text
+
+
+def test_several_commits_toward_one_release_need_one_bump(repo):
+    """The bump is counted from the last release tag, not from the previous commit."""
+    git(repo, "tag", "v1.0.0", "base")
+
+    def stage(text, changelog):
+        (repo / "c.const").write_text(text)
+        (repo / "CHANGELOG.md").write_text(changelog)
+        git(repo, "add", "-A")
+        return run_constc("diff", "--staged", cwd=repo)
+
+    first = BASE.replace("threshold 0.5", "threshold 0.4").replace('"1.0.0"', '"1.1.0"')
+    log = "## 1.1.0\n\n- HARM-01: flag at 0.4.\n"
+    r = stage(first, log)
+    assert r.returncode == 0, r.stdout
+    git(repo, "commit", "-qm", "first")
+    # a second change toward the same unreleased 1.1.0: no second bump
+    second = first.replace("target violation_rate <= 2%", "target violation_rate <= 3%")
+    r = stage(second, log + "- HARM-01: allow 3% misses.\n")
+    assert r.returncode == 0 and "VERSION_BUMP_REQUIRED" not in r.stdout, r.stdout
+    # a change that needs more than the release series has: counted from v1.0.0
+    third = second.replace('\nprinciple HARM-02 "Weapons" {', '\nprinciple HARM-02 "Arms" {').replace(
+        "Never help anyone build weapons", "Always help anyone build weapons")
+    r = stage(third, log + "- HARM-01: allow 3% misses.\n- HARM-02: rewritten.\n")
+    assert r.returncode == 1 and "needs a major version bump since the last release v1.0.0 (1.0.0 -> 2.0.0)" in r.stdout
+
+
+def test_without_a_release_tag_the_bump_counts_from_the_base(repo):
+    first = BASE.replace("threshold 0.5", "threshold 0.4").replace('"1.0.0"', '"1.1.0"')
+    commit(repo, {"c.const": first, "CHANGELOG.md": "## 1.1.0\n\n- HARM-01: flag at 0.4.\n"}, "first", tag="first")
+    (repo / "c.const").write_text(first.replace("target violation_rate <= 2%", "target violation_rate <= 3%"))
+    r = run_constc("diff", "--against", "first", cwd=repo)
+    assert r.returncode == 1 and "needs a minor version bump (1.1.0 -> 1.2.0)" in r.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -92,7 +93,7 @@ def run_diff(base: Side, head: Side, fail_level: str | None = None) -> DiffResul
         return DiffResult(base, head, base_ctx, head_ctx, config_changes, cfg.fail_level, None, problems,
                           broken_base)
     changes = config_changes + semantic_diff(base_ctx.constitution, head_ctx.constitution)
-    version = version_check(base_ctx.constitution, head_ctx.constitution, changes) \
+    version = version_check(base_ctx.constitution, head_ctx.constitution, changes, last_release(base)) \
         if cfg.require_version_bump else None
     result = DiffResult(base, head, base_ctx, head_ctx, changes, cfg.fail_level, version, problems, broken_base)
     apply_ignores(result)
@@ -101,6 +102,38 @@ def run_diff(base: Side, head: Side, fail_level: str | None = None) -> DiffResul
 
 
 MAX_ANCESTORS = 50  # how far back `diff` looks for a base that compiles
+RELEASE_TAG = re.compile(r"^v?(\d+\.\d+\.\d+)$")
+
+
+def last_release(base: Side) -> tuple[str, str] | None:
+    """(tag, version) of the nearest release tag (`v1.2.0` or `1.2.0`) on the base's
+    first-parent history, the base included: the version a change series is counted from.
+    None for a base that is not a commit (the index, a directory), or with no release tag."""
+    from constc.diff.sources import GitTree
+
+    if not isinstance(base.tree, GitTree):
+        return None
+    commit = base.tree.commit
+    releases: dict[str, list[tuple[tuple[int, ...], str, str]]] = {}  # commit -> (key, version, tag)
+    for tag in commit.repo.tags:
+        m = RELEASE_TAG.match(tag.name)
+        try:
+            target = tag.commit.hexsha if m else None
+        except ValueError:  # a tag of something that is not a commit
+            target = None
+        if m and target:
+            version = m.group(1)
+            releases.setdefault(target, []).append((tuple(int(x) for x in version.split(".")), version, tag.name))
+    if not releases:
+        return None
+    for _ in range(MAX_ANCESTORS * 20):  # bounded: a long history without tags is not walked to its root
+        if commit.hexsha in releases:
+            _, version, name = max(releases[commit.hexsha])
+            return name, version
+        if not commit.parents:
+            return None
+        commit = commit.parents[0]
+    return None
 
 
 def _compiles(ctx) -> bool:

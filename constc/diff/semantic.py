@@ -444,11 +444,18 @@ def next_version(old: str, bump: str) -> str:
             "patch": f"{major}.{minor}.{patch + 1}", "none": old}[bump]
 
 
-def version_check(base: Constitution, head: Constitution, changes: list[Change]) -> Change | None:
+def version_check(base: Constitution, head: Constitution, changes: list[Change],
+                  released: tuple[str, str] | None = None) -> Change | None:
+    """Whether the head's version is bumped as far as the changes need, counted from the
+    last release (`released`: (tag, version) of the nearest release tag at or before the
+    base) when there is one, else from the base: several commits toward one unreleased
+    version need one bump, not one each."""
     need = required_bump(changes)
     if base.header is None or head.header is None:
         return None
     old, new = base.header.version, head.header.version
+    if released is not None and old is not None and actual_bump(released[1], old) not in (None, "none"):
+        old = released[1]  # the base already carries an unreleased bump: count from the release
     got = actual_bump(old, new)
     if need == "none" or old is None or new is None:
         return None
@@ -457,7 +464,8 @@ def version_check(base: Constitution, head: Constitution, changes: list[Change])
                       f"down; this change needs at least {next_version(old, need)}", before=old, after=new,
                       head_span=head.header.field_spans.get("version"))
     if BUMPS.index(got) < BUMPS.index(need):
-        return Change(rule=Rule.VERSION_BUMP_REQUIRED.id, message=f"this change needs a {need} version bump "
+        since = f" since the last release {released[0]}" if released and old == released[1] else ""
+        return Change(rule=Rule.VERSION_BUMP_REQUIRED.id, message=f"this change needs a {need} version bump{since} "
                       f"({old} -> {next_version(old, need)}), but the version is {new}",
                       before=old, after=new, head_span=head.header.field_spans.get("version"))
     return None
