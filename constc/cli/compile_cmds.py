@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -61,7 +62,11 @@ def run_init(args) -> int:
     written = init(folder, args.name)
     for rel in written:
         print(f"wrote {folder / rel}", file=sys.stderr)
-    print(f"next: cd {folder} && git init && constc check && constc compile -t all; then edit "
+    if "SET-ME-TO-A-CONSTC-COMMIT-SHA" in (folder / ".pre-commit-config.yaml").read_text(encoding="utf-8"):
+        print("constc: warning: this constc was not installed from a git commit, so .pre-commit-config.yaml and "
+              ".github/workflows/constc.yml do not know which commit to pin: replace SET-ME-TO-A-CONSTC-COMMIT-SHA "
+              "with one (docs/diff.md)", file=sys.stderr)
+    print(f"next: cd {shlex.quote(str(folder))} && git init && constc check && constc compile -t all; then edit "
           "constitutions/principles.const (docs/language.md)", file=sys.stderr)
     return EXIT_CLEAN
 
