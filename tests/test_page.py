@@ -216,6 +216,10 @@ def test_diff_html_from_the_command_line(tmp_path, browser):
     json_report = json.loads(subprocess.run([sys.executable, "-m", "constc", "diff", "--against", ".git#ref=base",
                                              "--format", "json"], cwd=root, capture_output=True, text=True).stdout)
     assert unpack(page.eval_on_selector("#constc-report", "e => e.textContent")) == json_report
+    # every link within the page leads somewhere
+    dead = page.eval_on_selector_all('a[href^="#"]', "as => as.map(a => a.getAttribute('href'))"
+                                     ".filter(h => h.length > 1 && !document.getElementById(h.slice(1)))")
+    assert dead == []
 
 
 def test_a_broken_head_is_listed_on_the_page(tmp_path, browser):
