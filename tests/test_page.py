@@ -240,3 +240,19 @@ def test_html_without_the_extra_is_a_usage_error_before_work(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
     assert r.returncode == 2 and "pip install 'constc[html]'" in r.stderr
     assert not re.search(r"scor|label", r.stderr, re.I) and not (root / "r.html").exists()
+
+
+def test_the_first_screen_draws_without_scrolling(big, browser):
+    """A screenshot taken once the page has loaded shows its plots: the ones on the first
+    screen are drawn without waiting for an intersection that a screenshot never causes."""
+    _, path = big
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(path.as_uri())
+    first = page.eval_on_selector_all(".chart", "cs => cs.filter(c => c.getBoundingClientRect().top < innerHeight)"
+                                                ".map(c => c.dataset.chart)")
+    assert first, "no plot on the first screen"
+    page.wait_for_function("ids => ids.every(id => document.getElementById('chart-' + id).dataset.drawn)",
+                           arg=first, timeout=20000)
+    assert page.evaluate("window.scrollY") == 0
+    context.close()

@@ -33,8 +33,9 @@
       .catch(function (err) { console.error("constc: plot " + el.dataset.chart + " failed: " + err); });
   }
 
-  // each plot is drawn when it first comes near the screen: the page opens with what is
-  // visible, and a plot far below costs nothing until the reviewer scrolls to it
+  // the plots on the first screen are drawn at once (a screenshot or a reader never waits
+  // for an intersection event); each one further down is drawn when it first comes near
+  // the screen, so a plot far below costs nothing until the reviewer scrolls to it
   unpack("constc-specs").then(function (text) {
     const specs = JSON.parse(text);
     const seen = new IntersectionObserver(function (entries) {
@@ -44,7 +45,10 @@
         draw(entry.target, specs[entry.target.dataset.chart]);
       });
     }, { rootMargin: "400px" });
-    document.querySelectorAll(".chart").forEach(function (el) { seen.observe(el); });
+    document.querySelectorAll(".chart").forEach(function (el) {
+      if (el.getBoundingClientRect().top < window.innerHeight + 400) draw(el, specs[el.dataset.chart]);
+      else seen.observe(el);
+    });
   }).catch(function (err) { console.error("constc: the plots could not be unpacked: " + err); });
 
   function cellValue(row, i, numeric) {
