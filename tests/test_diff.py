@@ -331,6 +331,16 @@ def test_log_lists_versions_and_tags(repo):
     assert run_constc("log", "NOPE-01", cwd=repo).returncode == 1
 
 
+def test_log_lists_every_commit_diff_charges_to_the_principle(repo):
+    # a precedence rule HELP-01 loses: diff charges it to both principles, and so does log
+    commit(repo, {"c.const": CASES["PRECEDENCE_NO_REVERSE"](BASE)}, "HELP-01 now wins")
+    for pid in ("HARM-01", "HELP-01"):
+        r = run_constc("log", pid, "--format", "json", cwd=repo)
+        entries = json.loads(r.stdout)["entries"]
+        assert [e["summary"] for e in entries] == ["base", "HELP-01 now wins"], (pid, r.stdout)
+        assert [c["rule"] for c in entries[1]["changes"]] == ["PRECEDENCE_NO_REVERSE"]
+
+
 # ---- units ---------------------------------------------------------------------------
 
 def test_meaning_words_and_bumps():

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from constc.config import Project
 from constc.diff.semantic import Change, semantic_diff
 from constc.diff.sources import GitTree, _config_at, _prefix, _repo, resolve_commit
-from constc.ir.nodes import Constitution, Include, Jurisdiction, strip_spans
+from constc.ir.nodes import Constitution, Include, Jurisdiction, Precedence, strip_spans
 
 
 @dataclass
@@ -59,7 +59,8 @@ def source_key(text: str, path: str, pid: str) -> str:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
     relevant = []
     for item in source.items:
-        if isinstance(item, Include) or getattr(item, "principle_id", None) == pid or getattr(item, "id", None) == pid:
+        if isinstance(item, Include) or getattr(item, "principle_id", None) == pid or getattr(item, "id", None) == pid \
+                or (isinstance(item, Precedence) and pid in (item.winner, item.loser)):
             relevant.append(strip_spans(item))
         elif isinstance(item, Jurisdiction):
             relevant += [[item.name, strip_spans(p)] for p in item.principles if p.id == pid]
@@ -70,9 +71,12 @@ def fingerprint(const: Constitution, pid: str) -> str | None:
     p = const.principle(pid)
     if p is None:
         return None
+    # everything `diff` charges to the principle: its fields, its addenda, and the
+    # precedence rules it wins or loses
     data = {"principle": strip_spans(p),
             "addenda": sorted((strip_spans(a) for a in const.addenda if a.principle_id == pid),
-                              key=lambda a: json.dumps(a, sort_keys=True))}
+                              key=lambda a: json.dumps(a, sort_keys=True)),
+            "precedence": sorted([r.winner, r.loser] for r in const.precedences if pid in (r.winner, r.loser))}
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -113,7 +117,7 @@ def principle_history(project: Project, pid: str, max_commits: int = 1000, rev: 
                 kind = "added" if last_fp is None and not entries else \
                     ("restored" if last_fp is None else "changed")
                 version = versions.setdefault(fp, len(versions) + 1)
-            changes = [c for c in semantic_diff(last_const, const) if c.principle_id == pid]
+            changes = [c for c in semantic_diff(last_const, const) if pid in (c.principle_id, c.other_id)]
             entries.append(Entry(commit.hexsha, commit.committed_datetime.date().isoformat(),
                                  str(commit.author.name), commit.summary, kind, version, changes))
         last_fp, last_const = fp, const
