@@ -140,9 +140,21 @@ def test_addendum_rules(rule, change, repo):
 def test_every_change_rule_has_a_real_edit():
     """A rule no edit exercises is a rule nobody knows still fires."""
     # CONFIG_GATE_CHANGED: a constc.toml edit, exercised in tests/test_gate_trust.py;
-    # SUBMODULE_CHANGED: a real submodule, below; TEMPLATE_CHANGED: tests/test_gate_trust.py
+    # SUBMODULE_CHANGED: a real submodule, below; TEMPLATE_CHANGED: tests/test_gate_trust.py;
+    # GUARD_CODE_CHANGED: below
     assert set(RULES) == {*CASES, *ADDENDUM_CASES, "VERSION_BUMP_REQUIRED", "CONFIG_GATE_CHANGED",
-                          "SUBMODULE_CHANGED", "TEMPLATE_CHANGED"}
+                          "SUBMODULE_CHANGED", "TEMPLATE_CHANGED", "GUARD_CODE_CHANGED"}
+
+
+def test_swapped_guard_codes_are_a_breaking_change(repo):
+    lock = '{"codes": {"S1": "HARM-01", "S2": "HARM-02"}}\n'
+    commit(repo, {"guard-codes.json": lock}, "codes", tag="codes")
+    (repo / "guard-codes.json").write_text('{"codes": {"S1": "HARM-02", "S2": "HARM-01"}}\n')
+    r, rules = rules_of(repo, "--against", "codes")
+    assert rules.count("GUARD_CODE_CHANGED") == 2 and r.returncode == 1
+    assert "guard code S1 named HARM-01 and now names HARM-02" in r.stdout
+    # compile --locked cannot see it: the swapped file is still consistent
+    assert run_constc("compile", "-t", "guard", "--locked", "-o", "out", cwd=repo).returncode == 0
 
 
 def rules_of(repo, *args):

@@ -82,7 +82,7 @@ def run_diff(base: Side, head: Side, fail_level: str | None = None) -> DiffResul
         broken_base, found = base.label, last_compiling(base)
         if found is not None:
             base, base_ctx = found
-    config_changes += submodule_changes(base, head) + template_changes(base, head)
+    config_changes += submodule_changes(base, head) + template_changes(base, head) + guard_code_changes(base, head)
     cfg = head.project.config.diff
     if fail_level:
         cfg = cfg.model_copy(update={"fail_level": fail_level})
@@ -201,6 +201,37 @@ def template_changes(base: Side, head: Side) -> list[Change]:
             span = Span.file_start(rel) if rel in b else None
             out.append(Change(rule=Rule.TEMPLATE_CHANGED.id, field="template", head_span=span,
                               message=f"template {rel} {what}: every prompt rendered with it changes"))
+    return out
+
+
+def guard_code_changes(base: Side, head: Side) -> list[Change]:
+    """A guard code that names another principle at head, or is gone: codes are a lock
+    (constc.targets.guard), and `compile --locked` cannot see a swap (S1 <-> S2 keeps the
+    file consistent), so the differ compares it with the base's."""
+    import json
+
+    from constc.diff.semantic import Rule
+    from constc.sources import Refused
+    from constc.targets.guard import LOCK_NAME
+
+    def codes(side: Side) -> dict[str, str]:
+        try:
+            data = side.tree.read(LOCK_NAME, side.project.config.project.max_file_bytes)
+            value = json.loads(data.decode("utf-8"))["codes"] if data else {}
+        except (Refused, ValueError, KeyError, TypeError, UnicodeDecodeError):
+            return {}  # unreadable: compile reports it, with its location
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+    a, b = codes(base), codes(head)
+    out = []
+    for code in sorted(a, key=lambda c: (len(c), c)):
+        if b.get(code) != a[code]:
+            now = f"names {b[code]}" if code in b else "was removed"
+            out.append(Change(rule=Rule.GUARD_CODE_CHANGED.id, principle_id=a[code], field="guard code",
+                              before=f"{code}: {a[code]}", after=f"{code}: {b[code]}" if code in b else None,
+                              head_span=Span.file_start(LOCK_NAME) if code in b else None,
+                              message=f"guard code {code} named {a[code]} and now {now}: a classifier trained on "
+                                      f"{code} would silently change meaning"))
     return out
 
 

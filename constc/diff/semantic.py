@@ -71,6 +71,9 @@ class Rule:
     EXAMPLE_ADDED = ChangeRule(None, "patch", "An example was added.")
     LOCALE_ADDENDUM_ADDED = ChangeRule(None, "minor", "A locale or jurisdiction addendum was added.")
     HEADER_CHANGED = ChangeRule(None, "none", "The header changed (owners, review cadence, locales).")
+    GUARD_CODE_CHANGED = ChangeRule("ID", "major", "A guard category code (guard-codes.json) now names another "
+                                    "principle, or was removed: a classifier trained on it would silently "
+                                    "change meaning.")
     TEMPLATE_CHANGED = ChangeRule("SEMANTIC", "none", "A project template changed: every prompt rendered with it "
                                   "changes, for every principle.")
     SUBMODULE_CHANGED = ChangeRule("SEMANTIC", "none", "A submodule inside the project was added, removed or moved "
