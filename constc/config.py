@@ -28,6 +28,10 @@ class ProjectSection(_Strict):
     evalcases: str = "evalcases"
     templates: str = "templates"
     max_file_bytes: int = Field(default=4 * 1024 * 1024, gt=0, le=1 << 30)
+    # eval cases: a JSONL file is parsed into objects several times its size in memory (a
+    # 48 MB file took 1.19 GB), so each file and all of them together have a budget
+    max_evalcase_file_bytes: int = Field(default=16 * 1024 * 1024, gt=0, le=1 << 30)
+    max_evalcase_total_bytes: int = Field(default=64 * 1024 * 1024, gt=0, le=1 << 32)
 
     @field_validator("root", "locales", "evalcases", "templates")
     @classmethod

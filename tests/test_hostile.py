@@ -439,3 +439,31 @@ def test_planted_label_cache_rows_are_scored_again(tmp_path):
     pairs = [Pair(case, "HARM-01", 0.5, lambda c, r=r: (r,), first_answer, (r,), 0) for r in requests]
     run(Fixed(), pairs, store)
     assert Fixed.scored == 4 and all(p.probs == [0.25, 0.75] for p in pairs)
+
+
+def test_eval_files_have_a_budget_each_and_together(proj):
+    (proj / "constc.toml").write_text('[project]\nroot = "c.const"\nmax_evalcase_file_bytes = 1000\n'
+                                      'max_evalcase_total_bytes = 2500\n')
+
+    def cases(name: str, size: int) -> str:
+        lines = [json.dumps({"id": f"{name}{i}", "principles": ["HARM-01"], "prompt": "p" * 40,
+                             "expected": "violates"}) + "\n" for i in range(100)]
+        out = ""
+        for line in lines:
+            if len(out) + len(line) > size:
+                break
+            out += line
+        return out
+
+    (proj / "evalcases" / "big.jsonl").write_text(cases("big", 1200) + cases("more", 200))
+    r = run_constc("check", "--format", "json", cwd=proj)
+    refused = [d for d in json.loads(r.stdout) if d["code"] == "E203"]
+    assert [d["span"]["file"] for d in refused] == ["evalcases/big.jsonl"], r.stdout
+    assert "the limit is 1,000" in refused[0]["message"] and r.returncode == 1
+    (proj / "evalcases" / "big.jsonl").unlink()
+    for name in ("a", "b", "c"):  # just under 1,000 bytes each: together over 2,500
+        (proj / "evalcases" / f"{name}.jsonl").write_text(cases(name, 1000))
+    r = run_constc("check", "--format", "json", cwd=proj)
+    refused = [d for d in json.loads(r.stdout) if d["code"] == "E203"]
+    assert [d["span"]["file"] for d in refused] == ["evalcases/c.jsonl"], r.stdout
+    assert "max_evalcase_total_bytes" in refused[0]["hint"] and r.returncode == 1

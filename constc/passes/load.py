@@ -157,12 +157,19 @@ def load_translation_lock(ctx) -> None:
 
 
 def load_evalcases(ctx) -> None:
-    folder = ctx.project.config.project.evalcases.strip("/")
+    cfg = ctx.project.config.project
+    folder = cfg.evalcases.strip("/")
+    left = cfg.max_evalcase_total_bytes  # the budget for every eval file together
     for rel in ctx.tree.glob(f"{folder}/**/*.jsonl"):
-        limit = 64 * ctx.project.config.project.max_file_bytes
+        limit = min(cfg.max_evalcase_file_bytes, left)
         data = read(ctx, rel, limit)
         if data is None:
+            if limit == left and left < cfg.max_evalcase_file_bytes:
+                why = (f"the eval files together may hold {cfg.max_evalcase_total_bytes:,} bytes "
+                       "([project] max_evalcase_total_bytes)")
+                ctx.diagnostics[-1] = ctx.diagnostics[-1].model_copy(update={"hint": why})
             continue
+        left -= len(data)
         text, diags = decode_source(data, rel, limit)
         ctx.diagnostics += diags
         if text is not None:
