@@ -23,7 +23,7 @@ from pathlib import Path
 
 def cache_root() -> Path | None:
     """$CONSTC_CACHE_DIR, else $XDG_CACHE_HOME/constc, else ~/.cache/constc; None if CONSTC_NO_CACHE."""
-    if os.environ.get("CONSTC_NO_CACHE"):
+    if os.environ.get("CONSTC_NO_CACHE", "").strip().lower() not in ("", "0", "false", "no", "off"):
         return None
     if os.environ.get("CONSTC_CACHE_DIR"):
         return Path(os.environ["CONSTC_CACHE_DIR"])

@@ -67,8 +67,13 @@ class LintSection(_Strict):
 class DiffSection(_Strict):
     fail_level: Literal["ID", "PRIORITY", "SEMANTIC", "TEXT", "none"] = "SEMANTIC"
     require_version_bump: bool = True
-    # where meaning changes are approved (docs/diff.md); relative to the project root
+    # where meaning changes are approved (docs/diff.md); relative to the project root, inside it
     changelog: str = "CHANGELOG.md"
+
+    @field_validator("changelog")
+    @classmethod
+    def _inside(cls, value: str) -> str:
+        return ProjectSection._inside(value)
     ignore: list[str] = Field(default_factory=list)                 # change rules that never fail
     ignore_only: dict[str, list[str]] = Field(default_factory=dict)  # rule -> principle IDs it never fails for
 
@@ -112,7 +117,10 @@ class CompileSection(_Strict):
     # principles describe harm, and so become guard classifier categories; a helpfulness
     # principle is never "unsafe"
     guard_categories: list[str] = Field(default_factory=lambda: ["harm"])
-    license: str = "other"  # the dataset card's license (an SPDX id, or "other")
+    # the dataset card's license: an SPDX identifier or expression ("Apache-2.0",
+    # "MIT OR Apache-2.0"), or "other"; only its characters, so it cannot add YAML to the card
+    license: str = Field(default="other", pattern=r"^[A-Za-z0-9.+-]+( (AND|OR|WITH) [A-Za-z0-9.+-]+)*$",
+                         max_length=200)
 
 
 class TranslationsSection(_Strict):

@@ -467,3 +467,28 @@ def test_eval_files_have_a_budget_each_and_together(proj):
     refused = [d for d in json.loads(r.stdout) if d["code"] == "E203"]
     assert [d["span"]["file"] for d in refused] == ["evalcases/c.jsonl"], r.stdout
     assert "max_evalcase_total_bytes" in refused[0]["hint"] and r.returncode == 1
+
+
+@pytest.mark.parametrize("setting, message", [
+    ('[diff]\nchangelog = "../../etc/CHANGELOG.md"', "[diff.changelog] '../../etc/CHANGELOG.md' must be a relative path"),
+    ('[compile]\nlicense = "mit\\nextra_key: injected"', "[compile.license] String should match pattern"),
+])
+def test_config_values_that_would_leave_their_place_are_refused(setting, message):
+    from constc.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError) as err:
+        parse_config(setting, "constc.toml")
+    assert message in str(err.value)
+    assert parse_config('[compile]\nlicense = "MIT OR Apache-2.0"', "constc.toml").compile.license == "MIT OR Apache-2.0"
+
+
+def test_constc_no_cache_0_keeps_the_cache(monkeypatch, tmp_path):
+    from constc.cache import cache_root
+
+    monkeypatch.setenv("CONSTC_CACHE_DIR", str(tmp_path))
+    for off in ("1", "yes", "true"):
+        monkeypatch.setenv("CONSTC_NO_CACHE", off)
+        assert cache_root() is None
+    for on in ("0", "", "false", "no"):
+        monkeypatch.setenv("CONSTC_NO_CACHE", on)
+        assert cache_root() is not None
