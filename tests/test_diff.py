@@ -416,3 +416,17 @@ def test_without_a_release_tag_the_bump_counts_from_the_base(repo):
     (repo / "c.const").write_text(first.replace("target violation_rate <= 2%", "target violation_rate <= 3%"))
     r = run_constc("diff", "--against", "first", cwd=repo)
     assert r.returncode == 1 and "needs a minor version bump (1.1.0 -> 1.2.0)" in r.stdout
+
+
+def test_log_says_when_the_history_is_incomplete(repo, tmp_path):
+    commit(repo, {"c.const": CASES["TAGS_CHANGED"](BASE)}, "tags")
+    commit(repo, {"c.const": CASES["STATEMENT_MEANING_CHANGED"](BASE)}, "weaken")
+    r = run_constc("log", "HARM-01", "--max-commits", "2", "--format", "json", cwd=repo)
+    report = json.loads(r.stdout)
+    assert "--max-commits" in report["incomplete"] and report["entries"][0]["kind"] == "first seen"
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow))
+    r = run_constc("log", "HARM-01", cwd=shallow)
+    assert "the history is incomplete: this is a shallow clone" in r.stdout and "first seen" in r.stdout
+    full = json.loads(run_constc("log", "HARM-01", "--format", "json", cwd=repo).stdout)
+    assert full["incomplete"] is None and full["entries"][0]["kind"] == "added"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from constc.config import Project
 from constc.diff.semantic import Change, semantic_diff
@@ -24,7 +25,7 @@ class Entry:
     date: str
     author: str
     summary: str
-    kind: str                    # added | changed | removed | restored
+    kind: str                    # added | changed | removed | restored | first seen (history incomplete)
     version: int | None          # None once removed
     changes: list[Change] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
@@ -35,6 +36,7 @@ class History:
     principle: str
     scanned: int
     entries: list[Entry]
+    incomplete: str | None = None  # why the oldest entry may not be where the principle began
 
 
 def _constitution(repo_commit, prefix: str, project: Project) -> Constitution:
@@ -99,6 +101,11 @@ def principle_history(project: Project, pid: str, max_commits: int = 1000, rev: 
     prefix = _prefix(repo, project.root)
     head = resolve_commit(repo, rev)
     commits = list(repo.iter_commits(head, paths=prefix or None, max_count=max_commits))[::-1]
+    incomplete = None
+    if (Path(repo.git_dir) / "shallow").exists():
+        incomplete = "this is a shallow clone: older history was not fetched (git fetch --unshallow)"
+    elif len(commits) == max_commits:
+        incomplete = f"only the last {max_commits} commits were walked (--max-commits)"
     entries: list[Entry] = []
     versions: dict[str, int] = {}
     last_fp, last_const, last_key = None, Constitution(), None
@@ -114,7 +121,7 @@ def principle_history(project: Project, pid: str, max_commits: int = 1000, rev: 
             if fp is None:
                 kind, version = "removed", None
             else:
-                kind = "added" if last_fp is None and not entries else \
+                kind = ("first seen" if incomplete else "added") if last_fp is None and not entries else \
                     ("restored" if last_fp is None else "changed")
                 version = versions.setdefault(fp, len(versions) + 1)
             changes = [c for c in semantic_diff(last_const, const) if pid in (c.principle_id, c.other_id)]
@@ -135,12 +142,13 @@ def principle_history(project: Project, pid: str, max_commits: int = 1000, rev: 
         if e.version is not None and e.version not in seen:
             seen.add(e.version)
             e.tags = by_version.get(e.version, [])
-    return History(pid, len(commits), entries)
+    return History(pid, len(commits), entries, incomplete)
 
 
 def render_history(h: History, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps({"principle": h.principle, "commits_scanned": h.scanned, "entries": [
+        return json.dumps({"principle": h.principle, "commits_scanned": h.scanned, "incomplete": h.incomplete,
+                           "entries": [
             {"commit": e.commit, "date": e.date, "author": e.author, "summary": e.summary, "kind": e.kind,
              "version": e.version, "tags": e.tags, "changes": [{"rule": c.rule, "message": c.message}
                                                                  for c in e.changes]}
@@ -148,6 +156,9 @@ def render_history(h: History, fmt: str) -> str:
     versions = len({e.version for e in h.entries if e.version})
     md = fmt == "markdown"
     out = [f"{'## ' if md else ''}{h.principle}: {versions} version(s) in {h.scanned} commit(s) scanned", ""]
+    if h.incomplete:
+        out[1:1] = [f"{'> ' if md else ''}note: the history is incomplete: {h.incomplete}; the first entry is "
+                    "where it was first seen, not necessarily where it began", ""]
     if md:
         out += ["| version | commit | date | summary | change | rules | tags |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for e in h.entries:
