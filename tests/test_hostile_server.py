@@ -149,3 +149,46 @@ def test_rate_limits_are_waited_out_as_the_server_asks(tiny):
     pauses = {round(backoff(2, None), 6) for _ in range(20)}
     assert len(pauses) > 1 and all(0 <= p <= 2.0 for p in pauses)  # jittered, within 0.5 * 2**2
     assert backoff(0, 500.0) == 60.0  # a server asking for longer is capped
+
+
+def judge_server(seed: int):
+    """A loopback server that answers completions with log-probabilities of its own (a
+    deterministic function of the prompt and `seed`): two seeds are two different models
+    served under one name."""
+    def answer(method, path, headers, body):
+        if path.endswith("/models"):
+            return 200, {"Content-Type": "application/json"}, MODELS
+        if not path.endswith("/completions"):
+            return 404, {}, b"{}"
+        request = json.loads(body)
+        kids = request.get("logprob_token_ids") or []
+        choices = [{"index": i, "logprobs": {"top_logprobs": [
+            {f"token_id:{k}": -0.05 - ((sum(ids) * seed + k) % 13) / 5 for k in kids}]}}
+            for i, ids in enumerate(request["prompt"])]
+        return 200, {"Content-Type": "application/json"}, json.dumps({"choices": choices}).encode()
+    return Recorder(answer)
+
+
+def test_a_different_server_under_the_same_model_name_is_caught(tiny, tmp_path):
+    """The label cache knows a served model by its name; the canary, scored on every run
+    with a served judge, cached rows or not, catches another model behind the name."""
+    import shutil
+
+    from conftest import ROOT, run_constc
+
+    project = tmp_path / "sample"
+    project.mkdir()
+    for name in ("constitutions", "locales", "evalcases"):
+        shutil.copytree(ROOT / name, project / name)
+    shutil.copy(ROOT / "constc.toml", project / "constc.toml")
+    env = {"CONSTC_CACHE_DIR": str(tmp_path / "cache")}
+    args = ["label", "--backend", "openai", "--model", "m", "--tokenizer", str(tiny), "--limit", "4", "--locale", "en",
+            "-q", "-o", "out.jsonl"]
+    with judge_server(1) as first:
+        r = run_constc(*args, "--base-url", first.url + "/v1", cwd=project, env=env)
+        assert r.returncode == 0, r.stderr
+        again = run_constc(*args, "--base-url", first.url + "/v1", cwd=project, env=env)
+        assert again.returncode == 0 and " 0 prompt(s) scored" in again.stderr, again.stderr
+    with judge_server(2) as second:  # same name, other weights; every row is in the cache
+        r = run_constc(*args, "--base-url", second.url + "/v1", cwd=project, env=env)
+    assert r.returncode == 2 and "the model behind m changed" in r.stderr, r.stderr

@@ -255,7 +255,10 @@ def run(labeler: Labeler, pairs: list[Pair], store: LabelStore, quiet: bool = Tr
         if truncated:
             pair.truncated = True
     hits = sum(p.cached for p in pairs)
-    if todo and engine(labeler) != "transformers":  # a local transformers model is its own fingerprint
+    # A local model is its own fingerprint. A served one is known by its name only: another
+    # server may serve other weights under it, so the canary is scored whenever a served
+    # judge takes part (already contacted, it costs one request), cached rows or not
+    if pairs and (engine(labeler) == "openai" or (todo and engine(labeler) != "transformers")):
         check_canary(labeler, store)
     progress = Progress(len(todo), quiet)
     items = sorted(todo.items(), key=lambda kv: kv[1][1].group)  # keep groups together for prefix reuse
