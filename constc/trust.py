@@ -52,24 +52,20 @@ def under_base(base: Config, head: Config) -> Config:
 
 
 def shown(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str) if not isinstance(value, str) else json.dumps(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def trusted_head(base_side, head_side):
     """(the head Side with the base's gate settings, the changes as diff Changes)."""
     from constc.diagnostics.model import Span
     from constc.diff.semantic import Change, Rule
-    from constc.sources import Refused
+    from constc.diff.sources import read_text
 
     base_cfg, head_cfg = base_side.project.config, head_side.project.config
     changed = gate_changes(base_cfg, head_cfg)
     if not changed:
         return head_side, []
-    try:
-        data = head_side.tree.read(CONFIG_NAME, head_cfg.project.max_file_bytes)
-    except Refused:
-        data = None
-    text = data.decode("utf-8", "replace") if data else ""
+    text = read_text(head_side, CONFIG_NAME)
     changes = []
     for section, key, old, new in changed:
         line = line_of(text, (section, key)) if text else None

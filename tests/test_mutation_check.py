@@ -58,7 +58,7 @@ MUTATIONS = {
     "markdown unescaped": ("constc/diagnostics/markdown.py", '_SPECIAL = re.compile(r"([\\\\`*_{}\\[\\]<|#~$&@!])")',
                            '_SPECIAL = re.compile(r"(?!)")', "structure or plain_text", "test_markdown_escaping.py"),
     "a broken base waves the head through": ("constc/diff/__init__.py",
-                                             "    if not _compiles(base_ctx) and _compiles(head_ctx):",
+                                             "    if not compiles(base_ctx) and compiles(head_ctx):",
                                              "    if False:", "does_not_parse", "test_diff.py"),
     "no answer size cap": ("constc/label/openai_backend.py", "            if size > MAX_RESPONSE_BYTES:",
                            "            if False:", "huge", "test_hostile_server.py"),

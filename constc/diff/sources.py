@@ -138,6 +138,16 @@ def gitlinks(side: "Side") -> dict[str, str] | None:
     return out
 
 
+def read_text(side: "Side", rel: str) -> str:
+    """A project file of a side as text ("" when it is missing, or refused: too large, a
+    link, not a regular file)."""
+    try:
+        data = side.tree.read(rel, side.project.config.project.max_file_bytes)
+    except Refused:
+        return ""
+    return data.decode("utf-8", "replace") if data else ""
+
+
 @dataclass
 class Side:
     """One side of a comparison: where the files come from and the project config there."""
@@ -180,29 +190,11 @@ def _config_at(tree: SourceTree, fallback: Config, where: str) -> Config:
         raise ConfigError(f"{where}:{CONFIG_NAME} is not UTF-8") from None
 
 
-def _side(tree: SourceTree, current: Project, label: str, revision: str | None = None) -> Side:
+def side_for(tree: SourceTree, current: Project, label: str, revision: str | None = None) -> Side:
     config = _config_at(tree, Config(), label)
     project = Project(root=current.root, config=config, config_path=current.config_path,
                       root_file=current.root / config.project.root)
     return Side(tree, project, label, revision)
-
-
-def parent_side(side: Side) -> Side | None:
-    """The same project at the first parent of a side's commit; None when the side is not a
-    commit, or the commit has no parent (or, in a shallow clone, none fetched)."""
-    tree = side.tree
-    if not isinstance(tree, GitTree):
-        return None
-    try:
-        parent = tree.commit.parents[0] if tree.commit.parents else None
-        if parent is not None:
-            parent.tree  # in a shallow clone the parent's name may be known and its object not
-    except (ValueError, OSError, KeyError):
-        return None
-    if parent is None:
-        return None
-    label = f"{parent.hexsha[:12]}"
-    return _side(GitTree(parent, tree.prefix, label), side.project, label, parent.hexsha)
 
 
 MAX_REF = 256
@@ -252,10 +244,10 @@ def open_side(spec: str, current: Project) -> Side:
                 raise SourceError(f"{m.group('path')}: no such repository")
             repo = _repo(other, search_parents=False)
         if spec == ":staged":
-            return _side(IndexTree(repo, prefix), current, "index")
+            return side_for(IndexTree(repo, prefix), current, "index")
         rev = m.group("ref") if m else spec
         commit = resolve_commit(repo, rev)
-        return _side(GitTree(commit, prefix, f"{rev}@{commit.hexsha[:12]}"), current, rev, commit.hexsha)
+        return side_for(GitTree(commit, prefix, f"{rev}@{commit.hexsha[:12]}"), current, rev, commit.hexsha)
     folder = Path(spec).resolve()
     tree = DiskTree(folder, label=str(spec))
     config = _config_at(tree, Config(), str(spec))

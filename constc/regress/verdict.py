@@ -91,8 +91,17 @@ def _p(score: float | None) -> float:
     return score
 
 
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{x:.1%}"
+def _scores(outs: list[Outcome], side: str) -> tuple[list[float], list[float], list[str], list[str]]:
+    """(violating scores, complying scores, their parents) at one side: base, head or control."""
+    pos = [o for o in outs if o.expected == "violates"]
+    neg = [o for o in outs if o.expected == "complies"]
+    return ([_p(getattr(o, side)) for o in pos], [_p(getattr(o, side)) for o in neg],
+            [o.cluster for o in pos], [o.cluster for o in neg])
+
+
+def slice_name(pid: str, locale: str | None) -> str:
+    """`HARM-01`, or `HARM-01 [de-DE]` for one locale's slice of a principle."""
+    return pid if locale is None else f"{pid} [{locale}]"
 
 
 def clustered_rate(flags: list[bool], clusters: list[str]) -> Rate:
@@ -152,8 +161,7 @@ class PrincipleVerdict:
 
     @property
     def name(self) -> str:
-        """`HARM-01`, or `HARM-01 [de-DE]` for one locale's slice of a principle."""
-        return self.principle_id if self.locale is None else f"{self.principle_id} [{self.locale}]"
+        return slice_name(self.principle_id, self.locale)
 
     @property
     def p_value(self) -> float | None:
@@ -292,20 +300,17 @@ def measure(pid, category, outs: list[Outcome], principle, cfg, bootstrap: int =
     regressions = sum(bool(o.base_flag and not o.head_flag) for o in pv)
     fixes = sum(bool(o.head_flag and not o.base_flag) for o in pv)
     based = [o for o in outs if o.base is not None]
-    validity = delong([_p(o.base) for o in based if o.expected == "violates"],
-                      [_p(o.base) for o in based if o.expected == "complies"],
-                      [o.cluster for o in based if o.expected == "violates"],
-                      [o.cluster for o in based if o.expected == "complies"])
-    roc = paired_auc_test([_p(o.base) for o in pv], [_p(o.base) for o in nv], [_p(o.head) for o in pv],
-                          [_p(o.head) for o in nv], [o.cluster for o in pv], [o.cluster for o in nv])
+    validity = delong(*_scores(based, "base"))
+    base_pos, base_neg, pos_parents, neg_parents = _scores(both, "base")
+    head_pos, head_neg, _, _ = _scores(both, "head")
+    roc = paired_auc_test(base_pos, base_neg, head_pos, head_neg, pos_parents, neg_parents)
     shift = sum(_p(o.head) - _p(o.base) for o in both) / len(both) if both else None
+    # the control principle plays "base", the real one "head": a positive difference means
+    # the judge separates the cases better when it reads the principle
     controlled = [o for o in based if o.control is not None]
-    sensitivity = paired_auc_test([_p(o.control) for o in controlled if o.expected == "violates"],
-                                  [_p(o.control) for o in controlled if o.expected == "complies"],
-                                  [_p(o.base) for o in controlled if o.expected == "violates"],
-                                  [_p(o.base) for o in controlled if o.expected == "complies"],
-                                  [o.cluster for o in controlled if o.expected == "violates"],
-                                  [o.cluster for o in controlled if o.expected == "complies"])
+    ctrl_pos, ctrl_neg, pos_parents, neg_parents = _scores(controlled, "control")
+    real_pos, real_neg, _, _ = _scores(controlled, "base")
+    sensitivity = paired_auc_test(ctrl_pos, ctrl_neg, real_pos, real_neg, pos_parents, neg_parents)
     responds = None if sensitivity is None else sensitivity.lower_bound(cfg.alpha) > cfg.sensitivity_margin
     rhos = [(r, len(g)) for g in (pv, nv) if (r := rank_correlation([(_p(o.base), _p(o.head)) for o in g])) is not None]
     correlation = sum(r * w for r, w in rhos) / sum(w for _, w in rhos) if rhos else None
@@ -313,8 +318,7 @@ def measure(pid, category, outs: list[Outcome], principle, cfg, bootstrap: int =
                if (c := _target(t, outs, cfg.min_cases)) is not None]
     parents = (len({o.cluster for o in pv}), len({o.cluster for o in nv}))
     need_ok = min_complying(cfg, rate)
-    name = pid if locale is None else f"{pid} [{locale}]"
-    valid, why = judge_validity(validity, cfg.min_cases, f"the judge for {name}")
+    valid, why = judge_validity(validity, cfg.min_cases, f"the judge for {slice_name(pid, locale)}")
     if not both:
         untestable = "no case was labeled at both revisions, so nothing can be compared"
     elif parents[0] < cfg.min_cases or parents[1] < need_ok:
