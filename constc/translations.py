@@ -50,6 +50,36 @@ class Status:
     pending: bool = False    # [translations] pending: reported, never failing
 
 
+def translated(ctx) -> dict[tuple[str, str], Addendum]:
+    """(principle ID, locale lowercased) -> the first locale addendum that translates text."""
+    out: dict[tuple[str, str], Addendum] = {}
+    for a in ctx.constitution.addenda:
+        if a.scope.kind == "locale" and fields(a):
+            out.setdefault((a.principle_id, a.scope.tag.lower()), a)
+    return out
+
+
+def restamped(base_ctx, head_ctx) -> list[tuple[str, str, Addendum]]:
+    """(locale, principle ID, head addendum) for every stamp that is new or changed at head
+    while the translation it vouches for kept its text: the lock now says a translator read
+    the source as it is, and nothing in the translation shows it. Stamping is how a stale
+    translation is declared current, so it is a change to review, not bookkeeping."""
+    def stamps(ctx) -> dict[str, dict]:
+        return {t.lower(): v for t, v in (ctx.translation_lock or {}).items()}
+
+    base_lock, head_lock, base_text = stamps(base_ctx), stamps(head_ctx), translated(base_ctx)
+    out = []
+    for (pid, tag), add in sorted(translated(head_ctx).items()):
+        stamp = head_lock.get(tag, {}).get(pid)
+        if stamp is None or stamp == base_lock.get(tag, {}).get(pid):
+            continue
+        before = base_text.get((pid, tag))
+        if before is not None and all(getattr(before, f) == getattr(add, f) for f in fields(add)) \
+                and fields(before) == fields(add):
+            out.append((add.scope.tag, pid, add))
+    return out
+
+
 def statuses(ctx) -> list[Status]:
     header = ctx.constitution.header
     if header is None:
@@ -58,17 +88,14 @@ def statuses(ctx) -> list[Status]:
     locales = [t for t in header.locales or [] if t.lower() != default]
     pending = {t.lower() for t in ctx.project.config.translations.pending}
     lock = ctx.translation_lock
-    translated: dict[tuple[str, str], Addendum] = {}  # (principle, locale) -> the first addendum with text
-    for a in ctx.constitution.addenda:
-        if a.scope.kind == "locale" and fields(a):
-            translated.setdefault((a.principle_id, a.scope.tag.lower()), a)
+    by_key = translated(ctx)
     out = []
     for tag in locales:
         stamps = (lock or {}).get(tag, {})
         for p in ctx.constitution.principles:
             if p.jurisdiction is not None:
                 continue
-            add = translated.get((p.id, tag.lower()))
+            add = by_key.get((p.id, tag.lower()))
             if add is None:
                 out.append(Status(tag, p.id, "missing", None, (), tag.lower() in pending))
                 continue

@@ -141,9 +141,30 @@ def test_every_change_rule_has_a_real_edit():
     """A rule no edit exercises is a rule nobody knows still fires."""
     # CONFIG_GATE_CHANGED: a constc.toml edit, exercised in tests/test_gate_trust.py;
     # SUBMODULE_CHANGED: a real submodule, below; TEMPLATE_CHANGED: tests/test_gate_trust.py;
-    # GUARD_CODE_CHANGED: below
+    # GUARD_CODE_CHANGED, TRANSLATION_RESTAMPED: below
     assert set(RULES) == {*CASES, *ADDENDUM_CASES, "VERSION_BUMP_REQUIRED", "CONFIG_GATE_CHANGED",
-                          "SUBMODULE_CHANGED", "TEMPLATE_CHANGED", "GUARD_CODE_CHANGED"}
+                          "SUBMODULE_CHANGED", "TEMPLATE_CHANGED", "GUARD_CODE_CHANGED", "TRANSLATION_RESTAMPED"}
+
+
+def test_restamping_a_stale_translation_is_a_reported_change(repo):
+    """A source edit makes the German translation stale; stamping it again, translation
+    untouched, silences check, so diff must show the stamp for a reviewer to confirm."""
+    assert run_constc("translations", "stamp", cwd=repo).returncode == 0
+    commit(repo, {}, "stamped", tag="stamped")
+    source = (repo / "c.const").read_text().replace("Never help with crime.", "Never help with any crime.")
+    commit(repo, {"c.const": source}, "source edit", tag="edited")
+    assert "L015" in run_constc("check", cwd=repo).stdout  # the translation is stale
+    assert run_constc("translations", "stamp", cwd=repo).returncode == 0
+    assert "L015" not in run_constc("check", cwd=repo).stdout  # the stamp silenced it
+    r, rules = rules_of(repo, "--against", "edited")
+    assert rules == ["TRANSLATION_RESTAMPED"] and r.returncode == 1
+    change = json.loads(r.stdout)["changes"][0]
+    assert change["principle_id"] == "HARM-01" and change["head_span"]["file"] == "locales/de/x.const"
+    assert "stamped current" in change["message"]
+    # stamping together with a new translation is the ordinary way, and no finding
+    (repo / "locales/de/x.const").write_text(ADDENDUM.replace("Straftaten", "jeder Straftat"))
+    assert run_constc("translations", "stamp", cwd=repo).returncode == 0
+    assert "TRANSLATION_RESTAMPED" not in rules_of(repo, "--against", "edited")[1]
 
 
 def test_swapped_guard_codes_are_a_breaking_change(repo):

@@ -60,6 +60,9 @@ MUTATIONS = {
     "a broken base waves the head through": ("constc/diff/__init__.py",
                                              "    if not compiles(base_ctx) and compiles(head_ctx):",
                                              "    if False:", "does_not_parse", "test_diff.py"),
+    "a restamp is bookkeeping": ("constc/translations.py",
+                                 "        if stamp is None or stamp == base_lock.get(tag, {}).get(pid):",
+                                 "        if True:", "restamping", "test_diff.py"),
     "no answer size cap": ("constc/label/openai_backend.py", "            if size > MAX_RESPONSE_BYTES:",
                            "            if False:", "huge", "test_hostile_server.py"),
 }

@@ -69,7 +69,8 @@ def run_diff(base: Side, head: Side, fail_level: str | None = None) -> DiffResul
     (constc.trust): a change to them is a CONFIG_GATE_CHANGED finding, applied after merge.
     `fail_level`: the command line's override of [diff] fail_level (trusted)."""
     from constc.diff.ancestry import compiles, last_compiling, last_release
-    from constc.diff.files import guard_code_changes, submodule_changes, template_changes
+    from constc.diff.files import (guard_code_changes, submodule_changes, template_changes,
+                                   translation_stamp_changes)
     from constc.passes import compile_project
     from constc.trust import trusted_head
 
@@ -83,7 +84,8 @@ def run_diff(base: Side, head: Side, fail_level: str | None = None) -> DiffResul
         broken_base, found = base.label, last_compiling(base)
         if found is not None:
             base, base_ctx = found
-    config_changes += submodule_changes(base, head) + template_changes(base, head) + guard_code_changes(base, head)
+    config_changes += submodule_changes(base, head) + template_changes(base, head) + guard_code_changes(base, head) \
+        + translation_stamp_changes(base_ctx, head_ctx)
     cfg = head.project.config.diff
     if fail_level:
         cfg = cfg.model_copy(update={"fail_level": fail_level})

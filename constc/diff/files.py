@@ -1,6 +1,7 @@
 """Changes in the project's files beyond the constitution that change what the critic
-does: templates (every prompt), guard codes (what a trained classifier's labels mean) and
-submodules (content constc cannot read at a revision). Each is a finding of `diff`."""
+does: templates (every prompt), guard codes (what a trained classifier's labels mean),
+translation stamps (which translations count as current) and submodules (content constc
+cannot read at a revision). Each is a finding of `diff`."""
 
 from __future__ import annotations
 
@@ -80,3 +81,16 @@ def guard_code_changes(base: Side, head: Side) -> list[Change]:
                               message=f"guard code {code} named {a[code]} and now {now}: a classifier trained on "
                                       f"{code} would silently change meaning"))
     return out
+
+
+def translation_stamp_changes(base_ctx, head_ctx) -> list[Change]:
+    """A translation stamped anew while its text stayed (constc.translations.restamped): the
+    stamp is what silences a stale translation, so the reviewer sees it."""
+    from constc.translations import lock_path, restamped
+
+    rel = lock_path(head_ctx.project)
+    return [Change(rule=Rule.TRANSLATION_RESTAMPED.id, principle_id=pid, field="translation stamp",
+                   head_span=add.span,
+                   message=f"{pid}'s {tag} translation was stamped current in {rel} without its text changing: "
+                           "confirm a translator read the new source text")
+            for tag, pid, add in restamped(base_ctx, head_ctx)]

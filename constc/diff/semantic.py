@@ -76,6 +76,9 @@ class Rule:
                                     "change meaning.")
     TEMPLATE_CHANGED = ChangeRule("SEMANTIC", "none", "A project template changed: every prompt rendered with it "
                                   "changes, for every principle.")
+    TRANSLATION_RESTAMPED = ChangeRule("SEMANTIC", "none", "A translation was stamped current (translations "
+                                       "lock) while its text stayed: the stamp is what silences a stale "
+                                       "translation, so it needs a reviewer.")
     SUBMODULE_CHANGED = ChangeRule("SEMANTIC", "none", "A submodule inside the project was added, removed or moved "
                                    "to another commit; constc does not read what it holds at a revision, so it "
                                    "could change any meaning.")
