@@ -20,6 +20,7 @@ from constc.ir.build import block_value
 from constc.passes.load import parse_source
 
 INDENT = "  "
+MAX_BYTES = 4 * 1024 * 1024  # the largest file `constc fmt` and the language server format
 
 
 def at(span: ir.Span | None) -> ir.Span:

@@ -4,9 +4,14 @@ pytest-lsp's client, on a copy of the sample project."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import re
+import select
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -336,3 +341,79 @@ def test_the_server_never_imports_torch():
     code = "import sys, constc.lsp.server, constc.lsp.features; sys.exit('torch' in sys.modules or " \
            "'transformers' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+class RawClient:
+    """The server over stdio with hand-written JSON-RPC: pytest-lsp's client only sends
+    well-typed parameters, and a hostile or buggy client does not."""
+
+    def __init__(self, root: Path):
+        self.proc = subprocess.Popen([sys.executable, "-m", "constc", "lsp"], cwd=root, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.buf = b""
+        self.request(1, "initialize", {"capabilities": {}, "rootUri": root.as_uri()})
+        self.send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+
+    def send(self, message: dict) -> None:
+        body = json.dumps(message).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def request(self, msg_id: int, method: str, params, timeout: float = 20.0) -> dict:
+        """The answer to this request (notifications in between are skipped)."""
+        self.send({"jsonrpc": "2.0", "id": msg_id, "method": method, **({} if params is None else {"params": params})})
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            while b"\r\n\r\n" in self.buf:
+                head, rest = self.buf.split(b"\r\n\r\n", 1)
+                size = int(re.search(rb"Content-Length: *(\d+)", head, re.I).group(1))
+                if len(rest) < size:
+                    break
+                message, self.buf = json.loads(rest[:size]), rest[size:]
+                if message.get("id") == msg_id and "method" not in message:
+                    return message
+            if select.select([self.proc.stdout], [], [], 0.2)[0]:
+                self.buf += os.read(self.proc.stdout.fileno(), 1 << 16)
+        raise AssertionError(f"no answer to {method} in {timeout} s")
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def test_a_request_with_bad_parameters_is_answered(project: Path):
+    raw = RawClient(project)
+    doc = {"uri": uri(project, HARM)}
+    try:
+        for n, (method, params, where) in enumerate([
+                ("textDocument/hover", {"textDocument": doc}, "$.params.position"),
+                ("textDocument/hover", {"textDocument": doc, "position": {"line": -1, "character": 0}},
+                 "$.params.position"),
+                ("textDocument/definition", None, "$.params"),
+                ("textDocument/formatting", {"textDocument": doc}, "$.params.options")], start=10):
+            answer = raw.request(n, method, params, timeout=5)
+            assert answer["error"]["code"] == -32602 and where in answer["error"]["message"], answer
+        # and the server goes on answering well-formed ones
+        ok = raw.request(20, "textDocument/hover", {"textDocument": doc, "position": {"line": 0, "character": 0}})
+        assert "error" not in ok
+    finally:
+        raw.close()
+
+
+def test_formatting_a_huge_document_is_refused_at_once(project: Path):
+    from constc.fmt import MAX_BYTES
+
+    raw = RawClient(project)
+    block = (project / HARM).read_text()
+    text = "".join(block.replace("HARM-", f"B{i}x-") for i in range(MAX_BYTES // len(block) * 3))
+    big = {"uri": uri(project, "constitutions/big.const")}
+    try:
+        raw.send({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+                  "params": {"textDocument": {**big, "languageId": "constc", "version": 1, "text": text}}})
+        started = time.monotonic()
+        answer = raw.request(30, "textDocument/formatting",
+                             {"textDocument": big, "options": {"tabSize": 2, "insertSpaces": True}})
+        assert answer["error"]["code"] == -32803 and "constc formats files up to 4 MiB" in answer["error"]["message"]
+        assert time.monotonic() - started < 10  # refused, not attempted (formatting takes ~0.3 s a MB)
+    finally:
+        raw.close()

@@ -63,6 +63,9 @@ MUTATIONS = {
     "a restamp is bookkeeping": ("constc/translations.py",
                                  "        if stamp is None or stamp == base_lock.get(tag, {}).get(pid):",
                                  "        if True:", "restamping", "test_diff.py"),
+    "requests with bad parameters unanswered": ("constc/lsp/server.py",
+                                                "                self._send_response(data[\"id\"], None, error.to_response_error())",
+                                                "                pass", "bad_parameters", "test_lsp.py"),
     "no answer size cap": ("constc/label/openai_backend.py", "            if size > MAX_RESPONSE_BYTES:",
                            "            if False:", "huge", "test_hostile_server.py"),
 }

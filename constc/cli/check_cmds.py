@@ -136,11 +136,11 @@ def _fmt_read(path: Path, limit: int) -> bytes:
 def run_fmt(args) -> int:
     from constc.cache import write_atomic
     from constc.diagnostics.model import diag
-    from constc.fmt import format_text
+    from constc.fmt import MAX_BYTES, format_text
     from constc.passes.load import decode_source
     from constc.sources import Refused
 
-    limit = 4 * 1024 * 1024
+    limit = MAX_BYTES
     changed, diags, texts = [], [], {}
     files = const_files(args.paths)
     for path in files:

@@ -197,13 +197,21 @@ def workspace_symbols(ws: Workspace, query: str) -> list[lsp.WorkspaceSymbol]:
 
 
 # ---- formatting ----------------------------------------------------------------------------
+class TooLarge(Exception):
+    """A document over the formatter's size limit: formatting it would stall the server."""
+
+
 def formatting(ws: Workspace, rel: str) -> list[lsp.TextEdit]:
     """The whole file as `constc fmt` writes it; nothing while it has syntax errors."""
-    from constc.fmt import FormatError, format_text
+    from constc.fmt import MAX_BYTES, FormatError, format_text
 
     text = ws.text(rel)
     if text is None or not rel.endswith(".const"):
         return []
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_BYTES:  # the formatter is linear but slow (~0.3 s/MB): 50 MB would block every request
+        raise TooLarge(f"{rel} is {size / 1e6:.1f} MB; constc formats files up to {MAX_BYTES >> 20} MiB, "
+                       "as `constc fmt` does")
     try:
         out, _ = format_text(text, rel)
     except FormatError:

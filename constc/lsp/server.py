@@ -13,8 +13,9 @@ import asyncio
 from pathlib import Path
 
 from lsprotocol import types as lsp
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from constc import __version__
 from constc.lsp import features
@@ -23,9 +24,40 @@ from constc.lsp.workspace import Workspace
 PAUSE_S = 0.015  # let a burst of keystrokes land before checking; well under a frame of typing
 
 
+class RequestFailed(JsonRpcException):
+    """LSP's RequestFailed: the parameters were fine and the server cannot do it."""
+
+    CODE = -32803
+    MESSAGE = "Request Failed"
+
+
+class Protocol(LanguageServerProtocol):
+    def structure_message(self, data):
+        """pygls drops a request whose parameters do not fit the protocol's types (a missing
+        position, a negative line) with a log line and no answer, so the client waits for ever.
+        JSON-RPC requires an answer to every request: send the Invalid Params error here."""
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as err:
+            if isinstance(data, dict) and "id" in data and "method" in data and "result" not in data:
+                error = JsonRpcInvalidParams(f"{data['method']}: {_what(err.__cause__)}")
+                self._send_response(data["id"], None, error.to_response_error())
+            raise
+
+
+def _what(err: BaseException | None) -> str:
+    """The first few problems cattrs found, with where ("required field missing @ $.params.position")."""
+    from cattrs import transform_error
+    from cattrs.errors import ClassValidationError
+
+    if isinstance(err, ClassValidationError):
+        return "; ".join(transform_error(err)[:3])
+    return "the parameters do not match the protocol"
+
+
 class ConstcServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("constc", __version__)
+        super().__init__("constc", __version__, protocol_cls=Protocol)
         self.ws: Workspace | None = None
         self.dirty = False
         self.checking: asyncio.Task | None = None
@@ -226,7 +258,10 @@ def formatting(ls: ConstcServer, params: lsp.DocumentFormattingParams) -> list[l
     rel = features.path_of(ws, params.text_document.uri) if ws else None
     if ws is None or rel is None:
         return []
-    edits = features.formatting(ws, rel)
+    try:
+        edits = features.formatting(ws, rel)
+    except features.TooLarge as err:
+        raise RequestFailed(str(err)) from None
     for e in edits:
         e.range = ls.out_range(rel, e.range)
     return edits
