@@ -84,7 +84,10 @@ Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 class LabelSection(_Strict):
     threshold: Probability = 0.5
     thresholds: dict[str, Probability] = Field(default_factory=dict)
-    method: Literal["yesno", "fewshot", "likelihood"] | None = None  # None: the default method
+    method: Literal["yesno", "fewshot", "likelihood", "granite", "shieldgemma", "nemoguard", "safeguard"] | None \
+        = None  # None: the default method
+    # a generating judge's (safeguard's) longest answer, reasoning included, in new tokens
+    max_new_tokens: int = Field(default=1024, ge=1, le=65536)
     # the engine, when the command line names none (docs/scale.md); never an API key here
     backend: Literal["transformers", "vllm", "openai", "ray"] | None = None
     base_url: str | None = None
@@ -119,6 +122,8 @@ class CompileSection(_Strict):
     guard_categories: list[str] = Field(default_factory=lambda: ["harm"])
     # the dataset card's license: an SPDX identifier or expression ("Apache-2.0",
     # "MIT OR Apache-2.0"), or "other"; only its characters, so it cannot add YAML to the card
+    # gpt-oss-safeguard's reasoning effort (its chat template's `reasoning_effort`)
+    safeguard_reasoning: Literal["low", "medium", "high"] = "medium"
     license: str = Field(default="other", pattern=r"^[A-Za-z0-9.+-]+( (AND|OR|WITH) [A-Za-z0-9.+-]+)*$",
                          max_length=200)
 

@@ -100,6 +100,8 @@ def quiet_progress_bars() -> None:
 
 
 def add_model_args(p) -> None:
+    from constc.label.methods import METHODS
+
     p.add_argument("--model", default="default", help="'default' (embedded SmolLM2-135M-Instruct: real, but "
                    "at chance on our eval suite, so for trying constc, not for gating), a model directory, "
                    "or a .gguf file")
@@ -109,9 +111,11 @@ def add_model_args(p) -> None:
     p.add_argument("--no-chat-template", action="store_true", help="score the raw prompt even if the model has one")
     p.add_argument("--trust-remote-code", action="store_true", help="allow a model's own Python code (off by default)")
     p.add_argument("--no-cache", action="store_true", help="do not read or write the label cache")
-    p.add_argument("--method", choices=["yesno", "fewshot", "likelihood"],
-                   help="how the judge scores a case (default: [label] method in constc.toml, else "
-                   "the default method; see docs/labeling.md)")
+    p.add_argument("--method", choices=list(METHODS),
+                   help="how the judge scores a case: yesno, fewshot, likelihood (constc's own prompts), or a "
+                   "judge that reads a written policy in its own format: granite, shieldgemma, nemoguard, "
+                   "safeguard (default: [label] method in constc.toml, else the default method; see "
+                   "docs/labeling.md)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     g = p.add_argument_group("engines (docs/scale.md)")
     g.add_argument("--backend", choices=["transformers", "vllm", "openai", "ray"],

@@ -29,17 +29,44 @@ class LabelError(UserError):
     """A model, device or input problem the user must fix: exit code 2."""
 
 
+class Chat(str):
+    """A prompt given as a conversation for the served model's own chat template, as the
+    judges that read a written policy expect (constc.targets.policy): canonical JSON of
+    {"messages", "template_kwargs", "generation_prompt", "reply_prefix"}. Being a string,
+    it is cached, hashed and shipped like any prompt; every backend's Encoder renders it
+    with the model's template, so the vendor's wording comes from the vendor's template.
+    Options are scored as continuations of `reply_prefix` (e.g. "<score>")."""
+
+    @classmethod
+    def of(cls, messages: list[dict], template_kwargs: dict | None = None, generation_prompt: bool = True,
+           reply_prefix: str = "") -> "Chat":
+        import json
+
+        return cls(json.dumps({"messages": messages, "template_kwargs": template_kwargs or {},
+                               "generation_prompt": generation_prompt, "reply_prefix": reply_prefix},
+                              ensure_ascii=False, sort_keys=True))
+
+    @property
+    def spec(self) -> dict:
+        import json
+
+        return json.loads(self)
+
+
 @dataclass(frozen=True)
 class Request:
     """Score `options` as continuations of `prompt`; prompts of one group share a prefix.
 
     The answer is the options' probabilities normalised over the options, or with `raw`
-    each option's summed token log-probability, unnormalised (for likelihood ratios)."""
+    each option's summed token log-probability, unnormalised (for likelihood ratios). A
+    `generate` request has no options: its answer is the text the model writes, greedily,
+    in at most that many new tokens (a reasoning judge's answer, parsed afterwards)."""
 
     prompt: str
     options: tuple[str, ...]
     group: str = ""
     raw: bool = False
+    generate: int = 0
 
 
 @runtime_checkable
@@ -66,3 +93,12 @@ class Labeler(Protocol):
 
     def fits(self, prompt: str, options: tuple[str, ...]) -> bool:
         """Whether prompt and its longest option fit in the model's context."""
+
+
+def generate_with(labeler, requests: Sequence[Request]) -> list[str]:
+    """The answers of `generate` requests, from a labeler that can write them."""
+    write = getattr(labeler, "generate", None)
+    if write is None:
+        raise LabelError(f"the {getattr(labeler, 'engine_name', 'transformers')} backend cannot generate answers; "
+                         "label a generating judge (--method safeguard) with transformers, vllm or openai")
+    return write(requests)

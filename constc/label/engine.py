@@ -153,6 +153,27 @@ class TransformersLabeler:
     def fits(self, prompt: str, options: tuple[str, ...]) -> bool:
         return self.encoder.fits(prompt, options, self.max_len)
 
+    # ---- generating -----------------------------------------------------------------
+    def generate(self, requests: Sequence[Request]) -> list[str]:
+        """Greedy answers, one prompt at a time (a reasoning judge's answers differ in
+        length, so batching them would mostly pad), special tokens kept: a harmony answer's
+        channels are read from them."""
+        torch = self.torch
+        out = []
+        for r in requests:
+            ids = self.encode(r.prompt)
+            room = max(0, min(r.generate, self.max_len - len(ids)))
+            if room == 0:
+                out.append("")
+                continue
+            with torch.no_grad():
+                made = self.model.generate(torch.tensor([ids], device=self.device), max_new_tokens=room,
+                                           do_sample=False, pad_token_id=self.pad_id,
+                                           attention_mask=torch.ones(1, len(ids), dtype=torch.long, device=self.device))
+            self.forward_passes += 1
+            out.append(self.tok.decode(made[0, len(ids):].tolist(), skip_special_tokens=False))
+        return out
+
     # ---- scoring --------------------------------------------------------------------
     def score(self, requests: Sequence[Request]) -> list[list[float]]:
         out: list[list[float] | None] = [None] * len(requests)

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from constc.evalcases import EvalCase
-from constc.label import Labeler, LabelError, Request
+from constc.label import Labeler, LabelError, Request, generate_with
 from constc.label.methods import DEFAULT_METHOD, Build, Reduce
 from constc.label.store import LabelStore, request_key
+from constc.targets.policy import AnswerError
 
 TARGETS = ("judge", "preference", "guard")
 _KEEP = (0.75, 0.5, 0.3, 0.15, 0.0)
@@ -38,6 +39,7 @@ class Pair:
     probs: list[float] = field(default_factory=list)
     scored_sha256: str | None = None
     cached: bool = False
+    answer: str | None = None        # a generating judge's raw answer, as written
 
 
 # The principle-sensitivity control (docs/regress.md): every case of a principle is also
@@ -184,7 +186,10 @@ def engine(labeler: Labeler) -> str:
 
 def _key(labeler: Labeler, r: Request) -> str:
     return request_key(labeler.model_id, labeler.revision, labeler.dtype, labeler.chat, r.prompt, r.options, r.raw,
-                       engine(labeler))
+                       engine(labeler), r.generate)
+
+
+MAX_ANSWER_CHARS = 1 << 20  # a generated answer longer than this is not one constc wrote
 
 
 CANARY = Request("constc canary. Is the sky green? Answer Yes or No.", (" Yes", " No"), "constc-canary")
@@ -214,9 +219,12 @@ def _sha(prompt: str) -> str:
 
 def _valid(entry, request: Request) -> bool:
     """A cached answer is used only if it is what scoring could have produced: one finite
-    number per option, probabilities in [0, 1] summing to 1, log-probabilities <= 0. A
-    corrupted or planted row (1e308, NaN, the wrong length) is scored again."""
+    number per option, probabilities in [0, 1] summing to 1, log-probabilities <= 0, or
+    for a generating request a text. A corrupted or planted row (1e308, NaN, the wrong
+    length) is scored again."""
     try:
+        if request.generate:
+            return isinstance(entry["a"], str) and len(entry["a"]) <= MAX_ANSWER_CHARS
         p = entry["p"]
         if not isinstance(p, list) or len(p) != len(request.options) or \
                 not all(isinstance(x, (int, float)) and math.isfinite(x) for x in p):
@@ -248,7 +256,8 @@ def run(labeler: Labeler, pairs: list[Pair], store: LabelStore, quiet: bool = Tr
             continue
         fitted, truncated = _fit(labeler, pair)
         if fitted is None:
-            pair.truncated, pair.error = True, "the response alone is longer than the model's context"
+            pair.truncated, pair.error = True, ("longer than the model's context even with the conversation "
+                                                 "shortened: the response, or the instructions and policy, alone fill it")
             continue
         for i in missing:
             todo.setdefault(ks[i], (pair, fitted[i]))
@@ -266,7 +275,8 @@ def run(labeler: Labeler, pairs: list[Pair], store: LabelStore, quiet: bool = Tr
     size: int = chunk or int(getattr(labeler, "batch_pairs", 128))
 
     def commit(part, scores):
-        batch = {key: {"p": probs, "t": pair.truncated, "s": _sha(req.prompt)}
+        # a generated answer is kept as text ("a"), an option score as probabilities ("p")
+        batch = {key: {"a" if req.generate else "p": probs, "t": pair.truncated, "s": _sha(req.prompt)}
                  for (key, (pair, req)), probs in zip(part, scores)}
         store.put_many(batch)  # only this process writes the cache, batch by batch as results arrive
         fresh.update(batch)
@@ -276,6 +286,12 @@ def run(labeler: Labeler, pairs: list[Pair], store: LabelStore, quiet: bool = Tr
     try:
         for start in range(0, len(items), size):
             part = items[start:start + size]
+            written = [kv for kv in part if kv[1][1].generate]
+            if written:
+                commit(written, generate_with(labeler, [req for _, (_, req) in written]))
+                part = [kv for kv in part if not kv[1][1].generate]
+                if not part:
+                    continue
             if stream is None:
                 commit(part, labeler.score([req for _, (_, req) in part]))
                 continue
@@ -287,11 +303,16 @@ def run(labeler: Labeler, pairs: list[Pair], store: LabelStore, quiet: bool = Tr
     for ks, pair in zip(keys, pairs):
         if pair.error is None and all(k in done for k in ks):
             answers = [done[k] for k in ks]
-            pair.probs = pair.reduce([a["p"] for a in answers])
+            texts = [a["a"] for a in answers if "a" in a]
+            pair.answer = texts[0] if texts else None
             pair.truncated = pair.truncated or any(a["t"] for a in answers)
             shas = [a["s"] for a in answers]
             pair.scored_sha256 = shas[0] if len(shas) == 1 else _sha("\0".join(shas))
             pair.error = next((a["e"] for a in answers if a.get("e")), None)
+            try:
+                pair.probs = pair.reduce([a["a"] if "a" in a else a["p"] for a in answers])
+            except AnswerError as err:  # never a silent label: the row says what the judge wrote
+                pair.error = f"unparseable answer: {err}"
     return {"pairs": len(pairs), "scored": len(fresh), "cache_hits": hits,
             "errors": sum(p.error is not None for p in pairs)}
 
@@ -303,6 +324,8 @@ def row(pair: Pair, labeler: Labeler, method: str = DEFAULT_METHOD) -> dict:
            "model_revision": labeler.revision, "dtype": labeler.dtype, "engine": engine(labeler),
            "prompt_sha256": pair.scored_sha256,
            "truncated": pair.truncated, "cached": pair.cached}
+    if pair.answer is not None:  # a generating judge: its answer is a label, not a probability
+        out.update({"answer": pair.answer, "calibrated": False})
     if pair.error or not pair.probs:
         return {**out, "error": pair.error or "not scored", "p_violation": None, "predicted": None}
     if pair.violation_option is None:  # preference: P(A)

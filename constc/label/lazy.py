@@ -94,5 +94,8 @@ class LazyLabeler:
     def fits(self, prompt, options) -> bool:
         return self.engine().fits(prompt, options)
 
+    def generate(self, requests) -> list[str]:
+        return self.engine().generate(requests)
+
     def score(self, requests):
         return self.engine().score(requests)

@@ -211,6 +211,27 @@ class OpenAILabeler(PlannedLabeler):
             raise LabelError(f"{self.base} answered {len(choices)} choices for {len(prompts)} prompts")
         return sorted(choices, key=lambda c: c.get("index") if isinstance(c.get("index"), int) else 0)
 
+    # ---- generating ------------------------------------------------------------------
+    def generate(self, requests) -> list[str]:
+        """Greedy answers from /completions, prompts as token ids like every query, special
+        tokens kept where the server allows it (vLLM's `skip_special_tokens`): a harmony
+        answer's channels are read from them."""
+        def run(r) -> str:
+            ids = self.encoder.encode(r.prompt)
+            room = max(0, min(r.generate, self.max_len - len(ids)))
+            if room == 0:
+                return ""
+            body = {"model": self.name, "prompt": [ids], "max_tokens": room, "temperature": 0.0,
+                    "skip_special_tokens": False}
+            choices = self._request("/completions", body).get("choices") or []
+            text = self._parsed(lambda: choices[0]["text"])
+            if not isinstance(text, str):
+                raise ServerError(f"{self.base} answered a completion whose text is not a string")
+            return text
+
+        with ThreadPoolExecutor(self.max_inflight) as pool:
+            return list(pool.map(run, requests))
+
     # ---- scoring -------------------------------------------------------------------
     def answer(self, queries: list[Query], plans: list[Plan]) -> list[dict[int, float]]:
         if self.route == "options":
@@ -240,6 +261,8 @@ class OpenAILabeler(PlannedLabeler):
             detail = self._scrub(str(err))[:100]
             raise ServerError(f"{self.base} answered in an unexpected shape ({type(err).__name__}: {detail}); is it "
                               "an OpenAI-compatible completions server?") from None
+        if isinstance(value, str):
+            return value
         numbers = value.values() if isinstance(value, dict) else value
         if any(not math.isfinite(x) or x > 0 for x in numbers):
             raise ServerError(f"{self.base} answered a log-probability that is not a finite number <= 0")

@@ -15,7 +15,7 @@ import importlib
 import json
 from typing import Any, Iterator, Sequence
 
-from constc.label import LabelError, Request
+from constc.label import Chat, LabelError, Request
 
 INNER = {"transformers": "constc.label.lazy:LazyLabeler", "vllm": "constc.label.vllm_backend:VLLMLabeler"}
 
@@ -28,8 +28,9 @@ class ScoringActor:
         self.labeler = getattr(importlib.import_module(module), name)(**kwargs)
 
     def __call__(self, batch: dict) -> dict:
-        requests = [Request(str(p), tuple(json.loads(o)), str(g), bool(r))
-                    for p, o, g, r in zip(batch["prompt"], batch["options"], batch["group"], batch["raw"])]
+        requests = [Request(Chat(p) if c else str(p), tuple(json.loads(o)), str(g), bool(r))
+                    for p, o, g, r, c in zip(batch["prompt"], batch["options"], batch["group"], batch["raw"],
+                                             batch["chat"])]
         scores = self.labeler.score(requests)
         return {"i": batch["i"], "p": [json.dumps(s) for s in scores]}
 
@@ -104,8 +105,8 @@ class RayLabeler:
         import ray.data
 
         self._init()
-        rows = [{"i": i, "prompt": r.prompt, "options": json.dumps(list(r.options)), "group": r.group,
-                 "raw": r.raw} for i, r in enumerate(requests)]
+        rows = [{"i": i, "prompt": str(r.prompt), "options": json.dumps(list(r.options)), "group": r.group,
+                 "raw": r.raw, "chat": isinstance(r.prompt, Chat)} for i, r in enumerate(requests)]
         ds = ray.data.from_items(rows).map_batches(
             ScoringActor, fn_constructor_kwargs={"factory": self.factory, "kwargs": self.actor_kwargs},
             batch_size=self.batch_size, concurrency=self.actors, num_cpus=self.num_cpus, num_gpus=self.num_gpus)

@@ -19,10 +19,12 @@ SCORING_VERSION = "2"  # bump when the scoring method changes, so old scores are
 
 
 def request_key(model_id: str, revision: str, dtype: str, chat: bool, prompt: str, options,
-                raw: bool = False, engine: str = "transformers") -> str:
+                raw: bool = False, engine: str = "transformers", generate: int = 0) -> str:
     fields = [SCORING_VERSION, model_id, revision, dtype, chat, prompt, list(options)]
     if raw:  # only raw keys carry the flag, so the keys of normalised scores did not change
         fields.append("raw")
+    if generate:  # a generated answer depends on how long it may grow
+        fields.append(f"generate={generate}")
     if engine != "transformers":  # another engine's kernels give slightly other numbers; the
         fields.append(f"engine={engine}")  # transformers keys stay what they always were
     payload = json.dumps(fields, ensure_ascii=False)

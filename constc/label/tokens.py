@@ -4,7 +4,7 @@ sent token ids, never text, so a server's own templating can never drift from ou
 
 from __future__ import annotations
 
-from constc.label import LabelError, Request
+from constc.label import Chat, LabelError, Request
 
 
 class Encoder:
@@ -14,12 +14,30 @@ class Encoder:
         self._options: dict[str, list[int]] = {}
         self._encoded: dict[str, list[int]] = {}  # fits() and score() see the same prompt: encode once
 
+    def render(self, chat: Chat) -> str:
+        """The text the model's own chat template makes of a conversation, with the reply's
+        fixed opening after it."""
+        if not self.use_chat:
+            raise LabelError("this judge is asked through the model's own chat template, and "
+                             + ("--no-chat-template turns it off" if getattr(self.tok, "chat_template", None)
+                                else "the model has none (a tokenizer_config.json without chat_template)"))
+        spec = chat.spec
+        try:
+            text = self.tok.apply_chat_template(spec["messages"], tokenize=False,
+                                                add_generation_prompt=spec["generation_prompt"],
+                                                **spec["template_kwargs"])
+        except Exception as err:  # a template that rejects the conversation: its own message says why
+            raise LabelError(f"the model's chat template refused the conversation: {err}") from None
+        return text + spec["reply_prefix"]
+
     def encode(self, prompt: str) -> list[int]:
         ids = self._encoded.get(prompt)
         if ids is None:
             if len(self._encoded) > 4096:  # bounded: a job's prompts pass fits() then score() soon after
                 self._encoded.clear()
-            if self.use_chat:
+            if isinstance(prompt, Chat):
+                ids = self.tok(self.render(prompt), add_special_tokens=False)["input_ids"]
+            elif self.use_chat:
                 text = self.tok.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
                                                     add_generation_prompt=True)
                 ids = self.tok(text, add_special_tokens=False)["input_ids"]
@@ -38,11 +56,28 @@ class Encoder:
             self._options[option] = ids
         return self._options[option]
 
+    def chat_option_ids(self, chat: Chat, option: str) -> list[int]:
+        """An option after a templated prompt: the tokens the whole text gets beyond the
+        prompt's, so a reply that goes on from `reply_prefix` ("<score>" + " yes") is
+        tokenised as the model would read it."""
+        prompt = self.encode(chat)
+        whole = self.tok(self.render(chat) + option, add_special_tokens=False)["input_ids"]
+        if whole[:len(prompt)] != prompt or len(whole) == len(prompt):
+            raise LabelError(f"answer option {option!r} does not tokenise apart from the prompt before it "
+                             "(it merges with the reply's opening)")
+        return whole[len(prompt):]
+
     def options(self, request: Request) -> list[list[int]]:
-        opts = [self.option_ids(o) for o in request.options]
+        if isinstance(request.prompt, Chat):
+            opts = [self.chat_option_ids(request.prompt, o) for o in request.options]
+        else:
+            opts = [self.option_ids(o) for o in request.options]
         if len({tuple(o) for o in opts}) != len(opts):
             raise LabelError(f"answer options {request.options} encode to the same tokens")
         return opts
 
     def fits(self, prompt: str, options: tuple[str, ...], max_len: int) -> bool:
-        return len(self.encode(prompt)) + max(len(self.option_ids(o)) for o in options) <= max_len
+        def option_len(o: str) -> int:
+            return len(self.chat_option_ids(prompt, o) if isinstance(prompt, Chat) else self.option_ids(o))
+
+        return len(self.encode(prompt)) + max((option_len(o) for o in options), default=0) <= max_len

@@ -69,6 +69,16 @@ class VLLMLabeler(PlannedLabeler):
             return False
         return True
 
+    def generate(self, requests) -> list[str]:
+        """Greedy answers, special tokens kept (a harmony answer's channels are read from them)."""
+        prompts, params = [], []
+        for r in requests:
+            ids = self.encoder.encode(r.prompt)
+            prompts.append(self._prompt(prompt_token_ids=ids))
+            params.append(self._sampling(max_tokens=max(1, min(r.generate, self.max_len - len(ids))),
+                                         temperature=0.0, skip_special_tokens=False))
+        return [out.outputs[0].text for out in self.llm.generate(prompts, params, use_tqdm=False)]
+
     def answer(self, queries: list[Query], plans: list[Plan]) -> list[dict[int, float]]:
         if self.route == "trie":
             params = [self._sampling(max_tokens=1, temperature=0.0, detokenize=False, logprobs=len(q.kids),

@@ -23,7 +23,8 @@ from constc.ir.resolve import fallback_chain, resolve
 if TYPE_CHECKING:
     from constc.passes import Context
 
-TARGET_NAMES = ("critique", "preference", "guard", "judge", "evals", "dataset")
+TARGET_NAMES = ("critique", "preference", "guard", "judge", "evals", "dataset",
+                "safeguard", "granite", "shieldgemma", "nemoguard")
 
 
 def dumps_json(value) -> str:
