@@ -30,3 +30,36 @@ class KeywordLabeler:
             out.append([p, 1 - p])
             self.scored += 1
         return out
+
+
+class PolicyKeywordJudge(KeywordLabeler):
+    """KeywordLabeler's rule as a generating policy judge (gpt-oss-safeguard's dialect):
+    it reads each rule of the policy in the system message, finds the first one whose
+    words the conversation mentions, and writes a harmony answer — reasoning in the
+    analysis channel, the verdict as policy-referencing JSON in the final one. `garble`
+    (a set of case numbers) writes an answer that never reaches the final channel."""
+
+    def __init__(self, garble=()):
+        super().__init__()
+        self.garble, self.written = set(garble), 0
+
+    def generate(self, requests):
+        import json
+
+        out = []
+        for r in requests:
+            messages = json.loads(r.prompt)["messages"]
+            policy, convo = messages[0]["content"], messages[-1]["content"]
+            hit = None
+            for pid, words in re.findall(r"\*\*([A-Z]+-\d+)\*\* \([^)]*\): [^\n]*?mentions: ([^.\n]*)\.", policy):
+                if any(w.strip() and w.strip() in convo for w in words.split(",")):
+                    hit = pid
+                    break
+            self.written += 1
+            if int(re.search(r"question (\d+)", convo).group(1)) in self.garble:
+                out.append("<|channel|>analysis<|message|>Thinking about the policy and")
+                continue
+            verdict = {"violation": 1, "policy_category": hit} if hit else {"violation": 0, "policy_category": None}
+            out.append(f"<|channel|>analysis<|message|>Checked each rule.<|end|><|start|>assistant"
+                       f"<|channel|>final<|message|>{json.dumps(verdict)}<|return|>")
+        return out

@@ -151,7 +151,7 @@ def test_long_cases_are_truncated_from_the_middle_and_flagged(tmp_path, sample_c
     assert pairs[0].truncated and pairs[0].probs and pairs[0].error is None
     rows = [row(x, lab) for x in pairs]
     assert rows[0]["truncated"] and rows[0]["p_violation"] is not None
-    assert rows[1]["error"].startswith("the response alone") and rows[1]["p_violation"] is None
+    assert rows[1]["error"].startswith("longer than the model's context") and rows[1]["p_violation"] is None
 
 
 def test_calibration_statistics_by_hand():

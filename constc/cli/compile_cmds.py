@@ -38,7 +38,7 @@ def run_compile(args) -> int:
     out = Path(args.output)
     try:
         digests = write(comp, names, out)
-        if "guard" in names:
+        if "guard" in names or "nemoguard" in names:  # both name categories by their guard codes
             full, changed = codes(comp)
             if changed:
                 write_atomic(ctx.project.root / LOCK_NAME, lock_text(full).encode("utf-8"))

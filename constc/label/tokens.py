@@ -13,6 +13,21 @@ class Encoder:
         self.use_chat = chat_template and bool(getattr(tokenizer, "chat_template", None))
         self._options: dict[str, list[int]] = {}
         self._encoded: dict[str, list[int]] = {}  # fits() and score() see the same prompt: encode once
+        self._specials: list[str] | None = None  # the special tokens' texts, longest first
+
+    def inert(self, text: str) -> str:
+        """Case text in which no special token of the model's (`<|end|>`, `<end_of_turn>`)
+        survives as one: the tokenizer would read it as the real token, and a case could
+        close its own turn and write the judge's. A backslash goes before its last
+        character, as constc.render.safety does for the markers of constc's own prompts."""
+        if self._specials is None:
+            added = getattr(self.tok, "added_tokens_decoder", {}) or {}
+            names = set(getattr(self.tok, "all_special_tokens", []) or []) | {str(t) for t in added.values()}
+            self._specials = sorted((n for n in names if len(n) > 1), key=len, reverse=True)
+        for name in self._specials:
+            if name in text:
+                text = text.replace(name, name[:-1] + "\\" + name[-1])
+        return text
 
     def render(self, chat: Chat) -> str:
         """The text the model's own chat template makes of a conversation, with the reply's
@@ -22,8 +37,9 @@ class Encoder:
                              + ("--no-chat-template turns it off" if getattr(self.tok, "chat_template", None)
                                 else "the model has none (a tokenizer_config.json without chat_template)"))
         spec = chat.spec
+        messages = [{**m, "content": self.inert(m["content"])} for m in spec["messages"]]
         try:
-            text = self.tok.apply_chat_template(spec["messages"], tokenize=False,
+            text = self.tok.apply_chat_template(messages, tokenize=False,
                                                 add_generation_prompt=spec["generation_prompt"],
                                                 **spec["template_kwargs"])
         except Exception as err:  # a template that rejects the conversation: its own message says why

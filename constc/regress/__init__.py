@@ -179,7 +179,7 @@ def regress(base: Side, head: Side, judge: Labeler | Callable[..., Labeler], sto
     """`judge`: a Labeler, or a function of the head's context that makes one, called only
     once both revisions have been checked (a broken head never waits for a model or server)."""
     from constc.errors import CheckFailed
-    from constc.label.methods import judge_method
+    from constc.label.methods import GENERATING, judge_method
 
     result = run_diff(base, head)
     head_ctx = result.head_ctx
@@ -200,6 +200,17 @@ def regress(base: Side, head: Side, judge: Labeler | Callable[..., Labeler], sto
         notes.append(f"the base ({base.label}) does not compile; every case is treated as new")
     affected = affected_scopes(result) if base_ok else \
         {p.id: {(None, p.jurisdiction)} for p in head_ctx.constitution.principles}
+    if method in GENERATING and base_ok:
+        # one policy per category holds every rule of it: an edit to one rule changes the prompt
+        # of each, so all of them are labelled again (and may regress)
+        from constc.targets.safeguard import top_category
+
+        everyone = [*head_ctx.constitution.principles, *result.base_ctx.constitution.principles]
+        for pid, scopes in list(affected.items()):
+            cats = {top_category(p) for p in everyone if p.id == pid}
+            for q in everyone:
+                if top_category(q) in cats:
+                    affected.setdefault(q.id, set()).update(scopes)
     by_scope: dict[Scope, set[str]] = {}
     for pid, scopes in affected.items():
         for s in scopes:
@@ -220,11 +231,14 @@ def regress(base: Side, head: Side, judge: Labeler | Callable[..., Labeler], sto
         if c.principle_id:
             rules_by_pid.setdefault(c.principle_id, []).append(c.rule)
     outcomes = []
+    unscored: list[tuple[str, str, str, str]] = []  # (side, case, principle, why)
     for key in sorted(set(head_pairs) | set(base_pairs)):
         h = head_pairs.get(key)
         b = base_pairs.get(key)
         hr = row(h[0], labeler, method) if h else None
         br = row(b[0], labeler, method) if b else None
+        unscored += [(side, key[0], key[1], r["error"]) for side, r in (("head", hr), ("base", br))
+                     if r and r.get("error")]
         pair = (h or b)[0]
         principle = (h or b)[1].by_id.get(pair.principle_id)
         outcomes.append(Outcome(
@@ -261,6 +275,10 @@ def regress(base: Side, head: Side, judge: Labeler | Callable[..., Labeler], sto
                            "regressions": sum(o.kind == "regression" for o in outs)})
     if not outcomes:
         notes.append("the change touches no principle that has eval cases: nothing to relabel")
+    if unscored:  # never dropped silently: a judge that cannot answer shrinks what the verdicts rest on
+        side, cid, pid, why = unscored[0]
+        notes.append(f"{len(unscored)} (case, principle) label(s) could not be made and are left out of the "
+                     f"statistics, e.g. {cid} / {pid} at {side}: {why}")
     return RegressResult(result, outcomes, stats, categories, scored_head + scored_base,
                          sum(len(p) for p in (head_pairs, base_pairs)), notes, cfg.alpha, cfg.fail_on_targets,
                          cfg.on_inconclusive, method, family, len(controls), scored_control)

@@ -51,11 +51,15 @@ def _fmt_p(x: float | None) -> str:
 
 
 def _summary(r: RegressResult) -> str:
+    from constc.label.methods import GENERATING
+
     counts = {v: sum(s.verdict == v for s in r.stats) for v in ("regression", "no regression", "inconclusive")}
     return (f"{counts['regression']} principle(s) regressed, {counts['no regression']} without regression, "
             f"{counts['inconclusive']} inconclusive; {len(r.outcomes)} (case, principle) pairs, "
             f"{r.labeled} prompt(s) scored by the model (method {r.method}), the rest from cache; "
-            f"{r.control_pairs} pair(s) also under the control principle ({r.control_scored} scored)")
+            f"{r.control_pairs} pair(s) also under the control principle ({r.control_scored} scored)"
+            + (f". {r.method} writes labels, not probabilities: each score is 0 or 1, so an AUROC is the balanced "
+               "accuracy and the matched false-flag cut is the label itself" if r.method in GENERATING else ""))
 
 
 def _headline(r: RegressResult) -> str:

@@ -119,8 +119,9 @@ def build(comp) -> dict[str, str]:
             continue
         for cat in dict.fromkeys(by_id[pid] for pid in case.principles if pid in by_id):
             spec = chat(comp, texts[cat], case).spec
+            # the policy is the system message; each row names its file rather than repeating it
             rows.append({"case_id": case.id, "mutation": case.mutation, "policy": f"{cat}.policy.md",
-                         "messages": spec["messages"], "chat_template_kwargs": spec["template_kwargs"],
+                         "messages": spec["messages"][1:], "chat_template_kwargs": spec["template_kwargs"],
                          "expected": case.expected,
                          "expected_ids": [pid for pid in case.principles if by_id.get(pid) == cat]
                          if case.expected == "violates" else [], **comp.stamp()})
