@@ -34,7 +34,11 @@ def sample_files():
                                  "preference/prompts.jsonl", "guard/codes.json", "guard/prompts.jsonl",
                                  "judge/prompts.jsonl", "evals/cases.jsonl", "dataset/sft.train.jsonl",
                                  "dataset/sft.test.jsonl", "dataset/preference.train.jsonl",
-                                 "dataset/preference.test.jsonl", "dataset/README.md"])
+                                 "dataset/preference.test.jsonl", "dataset/README.md",
+                                 "safeguard/harm.policy.md", "safeguard/help.policy.md",
+                                 "safeguard/honesty.policy.md", "safeguard/prompts.jsonl", "granite/prompts.jsonl",
+                                 "shieldgemma/prompts.jsonl", "nemoguard/categories.json", "nemoguard/prompts.jsonl",
+                                 "inspect/dataset.jsonl", "promptfoo/promptfooconfig.json"])
 def test_golden(rel, sample_files, golden):
     golden(GOLDEN / rel, sample_files[rel])
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from constc.passes import Context
 
 TARGET_NAMES = ("critique", "preference", "guard", "judge", "evals", "dataset",
-                "safeguard", "granite", "shieldgemma", "nemoguard")
+                "safeguard", "granite", "shieldgemma", "nemoguard", "inspect", "promptfoo")
 
 
 def dumps_json(value) -> str:
