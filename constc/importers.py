@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-FORMATS = ("anthropic", "hf", "llamaguard")
+FORMATS = ("anthropic", "hf", "llamaguard", "policy-pack")
 
 
 class ImportFormatError(ValueError):
@@ -127,3 +127,71 @@ def import_text(fmt: str, text: str, name: str, prefix: str) -> tuple[str, dict[
     principles, codes = IMPORTERS[fmt](text, prefix)
     header = f'constitution {name} {{\n  version "1.0.0"\n}}\n'
     return header + "\n" + "\n\n".join(principles) + "\n", codes
+
+
+# ---- a policy pack: one folder per policy, its policy.md and a validation CSV ----------------
+
+PACK_TEXT_COLUMNS = ("content", "text", "prompt", "input", "message")
+PACK_LABEL_COLUMNS = ("label", "violation", "violates", "expected", "is_violating")
+_VIOLATES = {"1", "true", "yes", "y", "violates", "violating", "violation", "unsafe", "flagged"}
+_COMPLIES = {"0", "false", "no", "n", "complies", "compliant", "non-violating", "not violating", "safe", "ok"}
+
+
+def pack_label(value: str, where: str) -> str:
+    v = value.strip().lower()
+    if v in _VIOLATES:
+        return "violates"
+    if v in _COMPLIES:
+        return "complies"
+    raise ImportFormatError(f"{where}: label {value!r} is neither violating ({', '.join(sorted(_VIOLATES))}) nor "
+                            f"not ({', '.join(sorted(_COMPLIES))})")
+
+
+def pack_cases(text: str, pid: str, name: str, where: str) -> list[dict]:
+    """A validation CSV's rows as eval cases of `pid`: a header naming a text column and a
+    label column (see PACK_*_COLUMNS), one case per row."""
+    import csv
+    import io
+
+    rows = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(rows, [])]
+    column = next((header.index(c) for c in PACK_TEXT_COLUMNS if c in header), None)
+    label = next((header.index(c) for c in PACK_LABEL_COLUMNS if c in header), None)
+    if column is None or label is None:
+        raise ImportFormatError(f"{where}: line 1 must name a text column ({', '.join(PACK_TEXT_COLUMNS)}) and a "
+                                f"label column ({', '.join(PACK_LABEL_COLUMNS)}); found {', '.join(header) or 'none'}")
+    out = []
+    for n, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) <= max(column, label):
+            raise ImportFormatError(f"{where}: line {n} has {len(row)} field(s), fewer than the header")
+        if not row[column].strip():
+            raise ImportFormatError(f"{where}: line {n} has no text")
+        out.append({"id": f"{name}-{len(out) + 1:04d}", "principles": [pid], "prompt": row[column],
+                    "expected": pack_label(row[label], f"{where}: line {n}"), "tags": ["imported", name]})
+    return out
+
+
+def from_policy_pack(policies: dict[str, tuple[str, str | None]], prefix: str) -> tuple[list[str], dict[str, str]]:
+    """policies: folder name -> (policy.md text, validation CSV text or None). Each policy
+    becomes one principle whose statement is the policy as written (a policy-reading judge
+    reads it whole: constc's safeguard target puts it back under its ID, one policy per
+    category, so each is its own category), and each CSV an
+    eval case file. Returns (principles, {eval case file: JSONL})."""
+    out, files = [], {}
+    names = sorted(policies)
+    for i, name in enumerate(names, start=1):
+        policy, table = policies[name]
+        pid = f"{prefix}-{i:02d}"
+        heading = re.search(r"^#\s+(.+?)\s*#*\s*$", policy, re.M)
+        title = heading.group(1) if heading else name.replace("-", " ").replace("_", " ")
+        if not policy.strip():
+            raise ImportFormatError(f"{name}/policy.md is empty")
+        slug = re.sub(r"[^a-z0-9_]", "_", name.lower()).strip("_") or f"p{i}"
+        out.append(_principle(pid, title, len(names) - i + 1, policy.strip(), category=slug,
+                              comment=f"imported from {name}/policy.md"))
+        if table is not None:
+            cases = pack_cases(table, pid, slug, f"{name} validation CSV")
+            files[f"evalcases/{slug}.jsonl"] = "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases)
+    return out, files

@@ -345,3 +345,50 @@ def test_unparseable_answers_are_errors_not_complying_labels(repo):
     assert gone == {"c0", "c1", "c2"}  # no label at all, rather than a complying one
     assert any(n.startswith("6 (case, principle) label(s) could not be made") and "unparseable answer: no final "
                "answer" in n for n in result.notes)
+
+
+# ---- policy packs ------------------------------------------------------------------------
+
+def make_pack(root):
+    (root / "cheating").mkdir(parents=True)
+    (root / "datasets").mkdir()
+    (root / "spam").mkdir()
+    (root / "cheating/policy.md").write_text("# Cheating in online games\n\n## Violates (1)\n- Selling aimbots.\n\n"
+                                             "## Safe (0)\n- Game strategy.\n")
+    (root / "datasets/cheating.csv").write_text('content,label\n"buy an aimbot, cheap?",1\nbest ranked strategy?,0\n')
+    (root / "spam/policy.md").write_text("# Spam\n\nBulk adverts for unrelated products violate this policy.\n")
+    (root / "spam/validation.csv").write_text("text,violation\nBUY PILLS NOW,true\nhello friend,false\n")
+    return root
+
+
+def test_a_policy_pack_imports_checks_and_compiles_back(tmp_path):
+    pack = make_pack(tmp_path / "pack")
+    r = run_constc("import", str(pack), "--from", "policy-pack", "-o", "proj", "--prefix", "POL", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "2 policy(ies)" in r.stderr and "4 validation case(s)" in r.stderr
+    proj = tmp_path / "proj"
+    cases = [json.loads(line) for line in (proj / "evalcases/cheating.jsonl").read_text().splitlines()]
+    assert [(c["prompt"], c["expected"], c["principles"]) for c in cases] == [
+        ("buy an aimbot, cheap?", "violates", ["POL-01"]), ("best ranked strategy?", "complies", ["POL-01"])]
+    assert run_constc("check", cwd=proj).returncode == 0
+    assert run_constc("compile", "-t", "safeguard", "-o", "out", cwd=proj).returncode == 0
+    policy = (proj / "out/safeguard/cheating.policy.md").read_text()
+    assert "**POL-01** (Cheating in online games):" in policy and "    ## Violates (1)\n    - Selling aimbots." in policy
+    assert (proj / "out/safeguard/spam.policy.md").exists()  # one policy each, as in the pack
+    # the pack was written for a policy-reading judge
+    assert 'method = "safeguard"' in (proj / "constc.toml").read_text()
+    again = run_constc("import", str(pack), "--from", "policy-pack", "-o", "proj", cwd=tmp_path)
+    assert again.returncode == 2 and "exists; use --force" in again.stderr
+
+
+@pytest.mark.parametrize("csv, says", [
+    ("content,label\nhello,maybe\n", "line 2: label 'maybe' is neither violating"),
+    ("words,verdict\nhello,1\n", "line 1 must name a text column"),
+    ("content,label\nhello\n", "line 2 has 1 field(s)"),
+])
+def test_a_bad_validation_csv_is_a_located_error(tmp_path, csv, says):
+    pack = make_pack(tmp_path / "pack")
+    (pack / "spam/validation.csv").write_text(csv)
+    r = run_constc("import", str(pack), "--from", "policy-pack", "-o", "proj", cwd=tmp_path)
+    assert r.returncode == 1 and "spam validation CSV" in r.stderr and says in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "proj").exists()  # nothing half-written

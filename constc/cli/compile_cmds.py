@@ -81,6 +81,80 @@ L010 = "info"   # imported principles have no eval cases yet: add them, then rem
 """
 
 
+def _read_text(root: Path, rel: str) -> str | None:
+    """A file of an imported folder, under a project file's limits; None when absent."""
+    from constc.sources import Refused, read_confined
+
+    try:
+        data = read_confined(root, rel, IMPORT_LIMIT)
+        if data is not None and len(data) > IMPORT_LIMIT:
+            raise UsageError(f"{root / rel}: larger than {IMPORT_LIMIT:,} bytes")
+        return None if data is None else data.decode("utf-8-sig")
+    except Refused as err:
+        raise UsageError(str(err)) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"{root / rel}: cannot read: {err}") from None
+
+
+def import_pack(args, folder: Path) -> int:
+    """A policy pack: FOLDER/<policy>/policy.md each, with its validation CSV beside it
+    (FOLDER/<policy>/*.csv) or in FOLDER/datasets/<policy>.csv. One principle per policy,
+    one eval case file per CSV."""
+    from constc.cache import write_atomic
+    from constc.fmt import format_text
+    from constc.importers import ImportFormatError, from_policy_pack
+
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: --from policy-pack imports a folder with one sub-folder per policy")
+    root = folder.absolute()
+    policies: dict[str, tuple[str, str | None]] = {}
+    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
+        policy = _read_text(root, f"{sub.name}/policy.md")
+        if policy is None:
+            continue
+        tables = sorted(p.name for p in sub.iterdir() if p.suffix.lower() == ".csv")
+        table = _read_text(root, f"{sub.name}/{tables[0]}") if tables else _read_text(root, f"datasets/{sub.name}.csv")
+        policies[sub.name] = (policy, table)
+    if not policies:
+        raise UsageError(f"{folder}: no <policy>/policy.md in it")
+    if not re.fullmatch(r"[A-Z]{2,8}", args.prefix):
+        raise UsageError(f"--prefix '{args.prefix}': use 2 to 8 capital letters")
+    name = args.name or re.sub(r"[^a-z0-9_]", "_", folder.absolute().name.lower()).strip("_") or "imported"
+    try:
+        principles, files = from_policy_pack(policies, args.prefix)
+    except ImportFormatError as err:
+        print(f"{folder}: {err}", file=sys.stderr)
+        return EXIT_FINDINGS
+    source = f'constitution {name} {{\n  version "1.0.0"\n}}\n\n' + "\n\n".join(principles) + "\n"
+    formatted, diags = format_text(source, "imported.const")
+    if formatted is None:  # the importer produced something it cannot parse: a constc bug
+        raise RuntimeError(f"import produced an invalid file: {diags[0].message}")
+    out = Path(args.output)
+    targets = {"constitutions/constitution.const": formatted, **files}
+    clash = [rel for rel in targets if (out / rel).exists()]
+    if clash and not args.force:  # nothing is written unless all may be
+        raise UsageError(f"{out / clash[0]} exists; use --force to overwrite")
+    try:
+        for rel, text in targets.items():
+            write_atomic(out / rel, text.encode("utf-8"))
+        if not (out / "constc.toml").exists():
+            write_atomic(out / "constc.toml", PACK_CONFIG.encode("utf-8"))
+    except OSError as err:
+        raise UsageError(f"cannot write the project to {out}/: {err.strerror or err}") from None
+    cases = sum(t.count("\n") for t in files.values())
+    print(f"imported {len(principles)} policy(ies) as principles into {out / 'constitutions/constitution.const'} "
+          f"and {cases} validation case(s) into {len(files)} eval case file(s)", file=sys.stderr)
+    return EXIT_CLEAN
+
+
+PACK_CONFIG = """[project]
+root = "constitutions/constitution.const"
+
+[label]
+method = "safeguard"   # the pack's policies were written for a policy-reading judge (docs/labeling.md)
+"""
+
+
 def run_import(args) -> int:
     from constc.fmt import format_text
     from constc.importers import ImportFormatError, import_text
@@ -90,6 +164,8 @@ def run_import(args) -> int:
     from constc.sources import Refused, read_confined
 
     src = Path(args.file)
+    if args.format_in == "policy-pack":
+        return import_pack(args, src)
     try:  # the same limits as a project's files: a regular file, size checked before reading
         data = read_confined(src.absolute().parent, src.name, IMPORT_LIMIT)
         if data is None:
@@ -160,7 +236,7 @@ def register(sub) -> None:
     p.set_defaults(run=run_init)
 
     p = sub.add_parser("import", help="import a constitution from another layout into a new project")
-    p.add_argument("file", help="the file to import")
+    p.add_argument("file", help="the file to import (for policy-pack: the pack's folder)")
     p.add_argument("--from", dest="format_in", required=True, choices=FORMATS, help="the file's layout")
     p.add_argument("-o", "--output", default=".", help="project directory to write (default: .)")
     p.add_argument("--name", help="constitution name (default: from the file name)")
