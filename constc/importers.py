@@ -160,7 +160,7 @@ def pack_cases(text: str, pid: str, name: str, where: str) -> list[dict]:
     if column is None or label is None:
         raise ImportFormatError(f"{where}: line 1 must name a text column ({', '.join(PACK_TEXT_COLUMNS)}) and a "
                                 f"label column ({', '.join(PACK_LABEL_COLUMNS)}); found {', '.join(header) or 'none'}")
-    out = []
+    out: list[dict] = []
     for n, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
