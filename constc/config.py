@@ -50,6 +50,8 @@ class LintSection(_Strict):
     severity: dict[str, Literal["error", "warning", "info"]] = Field(default_factory=dict)
     fail_on: Literal["error", "warning", "info"] = "warning"
     priority_range: tuple[int, int] = (0, 1000)
+    # L018: the estimated tokens a category's gpt-oss-safeguard policy may run to
+    policy_tokens: int = Field(default=2000, ge=1)
 
     @field_validator("disable", "severity")
     @classmethod

@@ -17,6 +17,9 @@ from constc.lint.rules import (
     l014_unreachable_file,
     l015_stale_translation,
     l016_hidden_characters,
+    l017_vague_qualifier,
+    l018_policy_length,
+    l019_one_sided_examples,
 )
 
 TABLE = (
@@ -36,4 +39,7 @@ TABLE = (
     l014_unreachable_file.check,
     l015_stale_translation.check,
     l016_hidden_characters.check,
+    l017_vague_qualifier.check,
+    l018_policy_length.check,
+    l019_one_sided_examples.check,
 )
