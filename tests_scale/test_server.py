@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -148,3 +149,67 @@ def test_regress_on_a_served_judge(server, tiny, sample_copy):
     r = run_constc("regress", "--against", "HEAD", "--backend", "openai", "--base-url",
                    f"http://127.0.0.1:{free_port()}/v1", "--model", str(tiny), "--no-cache", cwd=sample_copy)
     assert r.returncode == 2 and "cannot reach" in r.stderr
+
+
+def with_template(tiny, dest, template):
+    """The tiny model's tokenizer with a policy judge's chat template (tests/tiny_model.py's
+    stand-ins): the served model is unchanged, since prompts travel as token ids."""
+    shutil.copytree(tiny, dest)
+    config = json.loads((dest / "tokenizer_config.json").read_text())
+    config["chat_template"] = template
+    (dest / "tokenizer_config.json").write_text(json.dumps(config))
+    return dest
+
+
+def test_a_policy_judge_through_the_server_equals_transformers(server, tiny, sample_copy, tmp_path):
+    """granite's option scores (after the template's reply prefix, `<score>`) through the
+    server's completions equal the local engine's. (nemoguard's prompt is longer than this
+    server's 1,024 byte-tokens; its four multi-token openings are checked on the planner's
+    route in tests/test_policy_judges.py.)"""
+    from tiny_model import GRANITE_TEMPLATE
+
+    tok = with_template(tiny, tmp_path / "granite", GRANITE_TEMPLATE)
+    for method, folder in (("granite", tok),):
+        limit = ["--limit", "6", "--locale", "en", "--method", method, "-q"]
+        r = run_constc("label", "--backend", "openai", "--base-url", server, "--model", str(tiny), "--tokenizer",
+                       str(folder), *limit, "-o", f"{method}-served.jsonl", cwd=sample_copy)
+        assert r.returncode == 0, r.stderr
+        r = run_constc("label", "--model", str(folder), "--dtype", "float32", *limit, "-o", f"{method}-local.jsonl",
+                       cwd=sample_copy)
+        assert r.returncode == 0, r.stderr
+        served, local = rows(sample_copy / f"{method}-served.jsonl"), rows(sample_copy / f"{method}-local.jsonl")
+        fitted = [k for k, row in served.items() if row["p_violation"] is not None]
+        assert served.keys() == local.keys() and fitted, method
+        for key in fitted:
+            assert served[key]["p_violation"] == pytest.approx(local[key]["p_violation"], abs=1e-5), (method, key)
+
+
+def test_a_generating_judge_through_the_server(server, tiny, tmp_path):
+    """safeguard generates through /completions (special tokens kept), caches the answer and
+    reports a random model's gibberish as an unparseable answer, never as a label."""
+    from tiny_model import HARMONY_TEMPLATE
+
+    tok = with_template(tiny, tmp_path / "harmony", HARMONY_TEMPLATE)
+    project = tmp_path / "p"
+    (project / "evalcases").mkdir(parents=True)
+    (project / "constc.toml").write_text('[project]\nroot = "c.const"\n[label]\nmethod = "safeguard"\n'
+                                         'max_new_tokens = 8\n')
+    (project / "c.const").write_text('constitution c {\n  version "1.0.0"\n  locale en\n}\n\n'
+                                     'principle HARM-01 "Crime" {\n  category harm\n  priority 10\n'
+                                     '  statement "Refuse practical help with a crime."\n}\n')
+    # a short policy of the project's own (a template override), so it fits 1,024 byte-tokens
+    (project / "templates").mkdir()
+    (project / "templates/safeguard_policy.j2").write_text(
+        '{% for p in principles %}{{ p.id }}: {{ p.statement }}\n{% endfor %}Answer {"violation": 0 or 1}.\n')
+    (project / "evalcases/x.jsonl").write_text("".join(json.dumps(
+        {"id": f"c{i}", "principles": ["HARM-01"], "prompt": f"question {i}", "expected": "complies"}) + "\n"
+        for i in range(3)))
+    args = ("label", "--backend", "openai", "--base-url", server, "--model", str(tiny), "--tokenizer", str(tok), "-q")
+    r = run_constc(*args, "-o", "a.jsonl", cwd=project)
+    assert r.returncode == 0, r.stderr
+    first = rows(project / "a.jsonl")
+    assert len(first) == 3 and all(isinstance(x["answer"], str) and x["answer"] and x["calibrated"] is False
+                                   and x["error"].startswith("unparseable answer") for x in first.values())
+    r = run_constc(*args, "-o", "b.jsonl", cwd=project)
+    assert r.returncode == 0 and " 0 prompt(s) scored" in r.stderr
+    assert {k: x["answer"] for k, x in rows(project / "b.jsonl").items()} == {k: x["answer"] for k, x in first.items()}
