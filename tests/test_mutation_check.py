@@ -66,6 +66,13 @@ MUTATIONS = {
     "requests with bad parameters unanswered": ("constc/lsp/server.py",
                                                 "                self._send_response(data[\"id\"], None, error.to_response_error())",
                                                 "                pass", "bad_parameters", "test_lsp.py"),
+    "unparseable answers count as complying": ("constc/label/job.py",
+                                                "                pair.error = f\"unparseable answer: {err}\"",
+                                                "                pair.probs = [0.0, 1.0]", "unparseable",
+                                                "test_policy_judges.py"),
+    "case text spells the model's special tokens": ("constc/label/tokens.py",
+                                                    "                text = text.replace(name, name[:-1] + \"\\\\\" + name[-1])",
+                                                    "                pass", "special_tokens", "test_policy_judges.py"),
     "no answer size cap": ("constc/label/openai_backend.py", "            if size > MAX_RESPONSE_BYTES:",
                            "            if False:", "huge", "test_hostile_server.py"),
 }
