@@ -52,6 +52,8 @@ class LintSection(_Strict):
     priority_range: tuple[int, int] = (0, 1000)
     # L018: the estimated tokens a category's gpt-oss-safeguard policy may run to
     policy_tokens: int = Field(default=2000, ge=1)
+    # L020: the fewest violating, and the fewest complying, examples a category's policy shows
+    policy_examples: int = Field(default=2, ge=1)
 
     @field_validator("disable", "severity")
     @classmethod

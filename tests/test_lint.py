@@ -50,6 +50,7 @@ BASE = 'constitution c { version "1.0.0" }\n'
 TIE = BASE + ('principle HARM-01 "A" {{ category harm priority 10 statement "a" {ex} }}{trail}\n'
               'principle HARM-02 "B" {{ category harm priority 10 statement "b" {ex} }}\n')
 EX = 'example complies { prompt "q" }'
+NO_L020 = '[project]\nroot = "main.const"\n[lint]\ndisable = ["L020"]\n'  # one example a category is thin
 
 
 def test_suppression_on_the_line(project):
@@ -69,7 +70,7 @@ def test_suppression_covers_the_next_block(project):
 
 def test_unused_suppression(project):
     ctx = lint(project, BASE + f'principle HARM-01 "A" {{ category h priority 10 statement "a" {EX} }}'
-               '  # constc: disable=L004\n')
+               '  # constc: disable=L004\n', NO_L020)
     assert [d.code for d in ctx.diagnostics] == ["L011"]
 
 
@@ -93,7 +94,7 @@ def test_precedence_breaks_tie_transitively(project):
 def test_longer_precedence_cycle(project):
     ctx = lint(project, BASE + "".join(
         f'principle HARM-0{i} "{i}" {{ category c{i} priority 10 statement "s" {EX} }}\n' for i in (1, 2, 3))
-        + "HARM-01 over HARM-02\nHARM-02 over HARM-03\nHARM-03 over HARM-01\n")
+        + "HARM-01 over HARM-02\nHARM-02 over HARM-03\nHARM-03 over HARM-01\n", NO_L020)
     assert [d.code for d in ctx.diagnostics] == ["L005"]
 
 
@@ -104,3 +105,21 @@ def test_misspelt_suppressions_are_reported_not_ignored(project):
     assert found == [("L010", 3, "principle HARM-01 has no example and no eval case"),
                      ("L011", 2, "malformed suppression comment; it suppresses nothing"),
                      ("L011", 3, "suppression of unknown rule L0L0 (did you mean L010?)")]
+
+
+def test_boundary_examples_count_what_the_policy_shows(project):
+    """L020 counts the examples `compile -t safeguard` writes: the first four of a rule.
+    Five violating examples before the complying one leave the policy none that complies,
+    though the principle has one (so L019 is quiet)."""
+    violating = " ".join(f'example violates v{i} {{ prompt "q{i}" }}' for i in range(5))
+    text = BASE + (f'principle HARM-01 "A" {{ category harm.a priority 10 statement "a" {violating} '
+                   'example complies c { prompt "ok" } }\n')
+    found = [d for d in lint(project, text).diagnostics if d.code in ("L019", "L020")]
+    assert [(d.code, d.message) for d in found] == [
+        ("L020", "the harm policy shows 4 violating and 0 complying examples; [lint] policy_examples asks for 2 of each")]
+    pair = 'example violates v { prompt "q" } example complies c { prompt "ok" }'
+    two = BASE + "".join(f'principle HARM-0{i} "A" {{ category harm.x{i} priority {i} statement "a" {pair} }}\n'
+                         for i in (1, 2))
+    assert "L020" not in {d.code for d in lint(project, two).diagnostics}
+    strict = '[project]\nroot = "main.const"\n[lint]\npolicy_examples = 3\n'
+    assert "L020" in {d.code for d in lint(project, two, strict).diagnostics}

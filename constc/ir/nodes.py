@@ -108,6 +108,11 @@ class PrincipleFields(Node):
     duplicate_fields: list[FieldRef] = Field(default_factory=list)
 
 
+# How many of a rule's examples a policy-reading judge is shown (`compile -t safeguard`
+# writes the first this many; lint L020 counts what that leaves a category).
+POLICY_EXAMPLES_PER_RULE = 4
+
+
 class Principle(PrincipleFields):
     id: str
     title: str

@@ -18,12 +18,12 @@ from __future__ import annotations
 import json
 import re
 
+from constc.ir.nodes import POLICY_EXAMPLES_PER_RULE
 from constc.label import Chat
 from constc.targets import dumps_jsonl
 from constc.targets.policy import AnswerError, messages
 
 NAME = "safeguard"
-EXAMPLES_PER_RULE = 4
 _FINAL = "<|channel|>final<|message|>"
 _ENDS = ("<|return|>", "<|end|>", "<|call|>")
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.S)
@@ -46,7 +46,7 @@ def _examples(comp, principles) -> list[dict]:
 
     out = []
     for p in principles:
-        chosen = [ex for ex in p.examples if comp.in_locale(ex.locale)][:EXAMPLES_PER_RULE]
+        chosen = [ex for ex in p.examples if comp.in_locale(ex.locale)][:POLICY_EXAMPLES_PER_RULE]
         for ex in chosen:
             answer = {"violation": 1, "policy_category": p.id} if ex.label == "violates" else \
                 {"violation": 0, "policy_category": None}

@@ -20,6 +20,7 @@ from constc.lint.rules import (
     l017_vague_qualifier,
     l018_policy_length,
     l019_one_sided_examples,
+    l020_few_boundary_examples,
 )
 
 TABLE = (
@@ -42,4 +43,5 @@ TABLE = (
     l017_vague_qualifier.check,
     l018_policy_length.check,
     l019_one_sided_examples.check,
+    l020_few_boundary_examples.check,
 )
