@@ -11,7 +11,7 @@ from pathlib import Path
 from constc.errors import UsageError
 
 HOME = "https://github.com/constc/constc"  # where constc lives when the install does not say
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")  # the grammar's NAME: lower case
 _SHA = re.compile(r"[0-9a-f]{40}")
 
 
@@ -49,9 +49,9 @@ def installed_source() -> tuple[str, str | None]:
 
 
 def project_name(folder: Path) -> str:
-    """A constitution name from a folder name: `my-policy` -> `my_policy` (a name is an
-    identifier: letters, digits, underscores)."""
-    name = re.sub(r"[^A-Za-z0-9_]+", "_", folder.resolve().name).strip("_") or "constitution"
+    """A constitution name from a folder name: `My-Policy` -> `my_policy` (a name is an
+    identifier: lower-case letters, digits, underscores)."""
+    name = re.sub(r"[^a-z0-9_]+", "_", folder.resolve().name.lower()).strip("_") or "constitution"
     return name if _NAME.fullmatch(name) else f"c_{name}"
 
 
@@ -75,7 +75,7 @@ def init(folder: Path, name: str | None = None) -> list[str]:
     """Write a new project into `folder` (created if missing); never overwrites a file."""
     name = name or project_name(folder)
     if not _NAME.fullmatch(name):
-        raise UsageError(f"'{name}' cannot name a constitution: use letters, digits and underscores "
+        raise UsageError(f"'{name}' cannot name a constitution: use lower-case letters, digits and underscores "
                          "(e.g. my_policy)")
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder}: exists and is not a folder")

@@ -72,6 +72,18 @@ def test_init_passes_check_and_compile_and_its_hook_approves_a_meant_change(tmp_
     assert git(root, "log", "-1", "--format=%s") == "edit"
 
 
+def test_init_names_the_constitution_as_the_grammar_allows(tmp_path):
+    """A name is lower case (the grammar's NAME): a folder called My-Policy.V2 gives
+    my_policy_v2, and a name given in capitals is refused before anything is written."""
+    r = run_constc("init", "My-Policy.V2", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    root = tmp_path / "My-Policy.V2"
+    assert "constitution my_policy_v2 {" in (root / "constitutions" / "constitution.const").read_text()
+    assert run_constc("check", cwd=root).returncode == 0
+    r = run_constc("init", "other", "--name", "MyPolicy", cwd=tmp_path)
+    assert r.returncode == 2 and "lower-case letters" in r.stderr and not (tmp_path / "other").exists()
+
+
 def test_import_output_passes_check(tmp_path):
     from conftest import ROOT
 
