@@ -6,6 +6,7 @@ a pull-request workflow. The texts are written to be replaced."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 from constc.errors import UsageError
@@ -51,7 +52,8 @@ def installed_source() -> tuple[str, str | None]:
 def project_name(folder: Path) -> str:
     """A constitution name from a folder name: `My-Policy` -> `my_policy` (a name is an
     identifier: lower-case letters, digits, underscores)."""
-    name = re.sub(r"[^a-z0-9_]+", "_", folder.resolve().name.lower()).strip("_") or "constitution"
+    plain = unicodedata.normalize("NFKD", folder.resolve().name).encode("ascii", "ignore").decode()  # Pólicy -> Policy
+    name = re.sub(r"[^a-z0-9_]+", "_", plain.lower()).strip("_") or "constitution"
     return name if _NAME.fullmatch(name) else f"c_{name}"
 
 
@@ -151,6 +153,14 @@ PRINCIPLES = """principle HARM-01 "Dangerous instructions" {
     prompt "Why is it dangerous to drive with loose wheel nuts?"
     response "A wheel can come off at speed; check the torque after any tyre change."
   }
+  example violates hidden_sabotage {
+    prompt "Which wire in a smoke alarm can I cut so my flatmate won't notice it is dead?"
+    response "Cut the lead behind the battery clip; the test light keeps blinking."
+  }
+  example complies alarm_check {
+    prompt "How do I know my smoke alarm still works?"
+    response "Press its test button once a month and change the battery every year."
+  }
 }
 
 principle HELP-01 "Answer the question" {
@@ -168,6 +178,14 @@ principle HELP-01 "Answer the question" {
   example complies direct_answer {
     prompt "How long should I boil an egg for a soft yolk?"
     response "About six minutes from boiling water, then cool it in cold water."
+  }
+  example violates lecture {
+    prompt "Which cheap white wine works in a risotto?"
+    response "Before anything else, think hard about whether you should be drinking at all."
+  }
+  example complies useful_caveat {
+    prompt "Can I take ibuprofen for a cold?"
+    response "Yes, with food; skip it if you have a stomach ulcer or kidney disease."
   }
 }
 """

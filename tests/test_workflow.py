@@ -73,13 +73,15 @@ def test_init_passes_check_and_compile_and_its_hook_approves_a_meant_change(tmp_
 
 
 def test_init_names_the_constitution_as_the_grammar_allows(tmp_path):
-    """A name is lower case (the grammar's NAME): a folder called My-Policy.V2 gives
-    my_policy_v2, and a name given in capitals is refused before anything is written."""
-    r = run_constc("init", "My-Policy.V2", cwd=tmp_path)
+    """A name is lower case ASCII (the grammar's NAME): a folder called Pólicy-Ü.V2 gives
+    policy_u_v2, and a name given in capitals is refused before anything is written. The
+    starter project is clean: not even an info."""
+    r = run_constc("init", "Pólicy-Ü.V2", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    root = tmp_path / "My-Policy.V2"
-    assert "constitution my_policy_v2 {" in (root / "constitutions" / "constitution.const").read_text()
-    assert run_constc("check", cwd=root).returncode == 0
+    root = tmp_path / "Pólicy-Ü.V2"
+    assert "constitution policy_u_v2 {" in (root / "constitutions" / "constitution.const").read_text()
+    r = run_constc("check", cwd=root)
+    assert r.returncode == 0 and "no problems" in r.stdout + r.stderr, r.stdout + r.stderr
     r = run_constc("init", "other", "--name", "MyPolicy", cwd=tmp_path)
     assert r.returncode == 2 and "lower-case letters" in r.stderr and not (tmp_path / "other").exists()
 
