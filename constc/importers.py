@@ -17,11 +17,15 @@ class ImportFormatError(ValueError):
     """The input is not in the layout it was declared to be in."""
 
 
+# A comment ends at a line break: one in a file name must not write .const lines.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
 def _principle(pid: str, title: str, priority: int, statement: str, critique: str | None = None,
                revision: str | None = None, comment: str | None = None, category: str = "imported") -> str:
     from constc.fmt import fmt_string
 
-    lines = [f"# {comment}"] if comment else []
+    lines = [f"# {_CONTROLS.sub('?', comment)}"] if comment else []
     lines.append(f"principle {pid} {fmt_string(title, '')} {{")
     lines += [f"  category {category}", f"  priority {priority}", "  severity medium",
               f"  statement {fmt_string(statement, '  ')}"]
@@ -147,9 +151,9 @@ def pack_label(value: str, where: str) -> str:
                             f"not ({', '.join(sorted(_COMPLIES))})")
 
 
-def pack_cases(text: str, pid: str, name: str, where: str) -> list[dict]:
+def pack_cases(text: str, pid: str, name: str, where: str, numbered: int = 0) -> list[dict]:
     """A validation CSV's rows as eval cases of `pid`: a header naming a text column and a
-    label column (see PACK_*_COLUMNS), one case per row."""
+    label column (see PACK_*_COLUMNS), one case per row, numbered on from `numbered`."""
     import csv
     import io
 
@@ -168,30 +172,36 @@ def pack_cases(text: str, pid: str, name: str, where: str) -> list[dict]:
             raise ImportFormatError(f"{where}: line {n} has {len(row)} field(s), fewer than the header")
         if not row[column].strip():
             raise ImportFormatError(f"{where}: line {n} has no text")
-        out.append({"id": f"{name}-{len(out) + 1:04d}", "principles": [pid], "prompt": row[column],
+        out.append({"id": f"{name}-{numbered + len(out) + 1:04d}", "principles": [pid], "prompt": row[column],
                     "expected": pack_label(row[label], f"{where}: line {n}"), "tags": ["imported", name]})
     return out
 
 
-def from_policy_pack(policies: dict[str, tuple[str, str | None]], prefix: str) -> tuple[list[str], dict[str, str]]:
-    """policies: folder name -> (policy.md text, validation CSV text or None). Each policy
-    becomes one principle whose statement is the policy as written (a policy-reading judge
-    reads it whole: constc's safeguard target puts it back under its ID, one policy per
-    category, so each is its own category), and each CSV an
-    eval case file. Returns (principles, {eval case file: JSONL})."""
-    out, files = [], {}
+def from_policy_pack(policies: dict[str, tuple[str, list[tuple[str, str]]]],
+                     prefix: str) -> tuple[list[str], dict[str, str]]:
+    """policies: folder name -> (policy.md text, [(validation CSV path, its text)...]). Each
+    policy becomes one principle whose statement is the policy as written (a policy-reading
+    judge reads it whole: constc's safeguard target puts it back under its ID, one policy per
+    category, so each is its own category), and its CSVs together one eval case file.
+    Returns (principles, {eval case file: JSONL})."""
+    out, files, used = [], {}, set()
     names = sorted(policies)
     for i, name in enumerate(names, start=1):
-        policy, table = policies[name]
+        policy, tables = policies[name]
         pid = f"{prefix}-{i:02d}"
         heading = re.search(r"^#\s+(.+?)\s*#*\s*$", policy, re.M)
         title = heading.group(1) if heading else name.replace("-", " ").replace("_", " ")
         if not policy.strip():
             raise ImportFormatError(f"{name}/policy.md is empty")
-        slug = re.sub(r"[^a-z0-9_]", "_", name.lower()).strip("_") or f"p{i}"
+        slug = re.sub(r"[^a-z0-9_]", "_", name.lower()).strip("_")
+        if not re.match(r"[a-z_]", slug) or slug in used:  # a category is a NAME, and each policy its own
+            slug = f"p{i}_{slug}".rstrip("_")
+        used.add(slug)
         out.append(_principle(pid, title, len(names) - i + 1, policy.strip(), category=slug,
                               comment=f"imported from {name}/policy.md"))
-        if table is not None:
-            cases = pack_cases(table, pid, slug, f"{name} validation CSV")
+        cases: list[dict] = []
+        for where, table in tables:
+            cases += pack_cases(table, pid, slug, where, len(cases))
+        if tables:
             files[f"evalcases/{slug}.jsonl"] = "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases)
     return out, files

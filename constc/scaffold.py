@@ -49,11 +49,17 @@ def installed_source() -> tuple[str, str | None]:
     return url, commit if commit and _SHA.fullmatch(commit) else None
 
 
-def project_name(folder: Path) -> str:
-    """A constitution name from a folder name: `My-Policy` -> `my_policy` (a name is an
-    identifier: lower-case letters, digits, underscores)."""
-    plain = unicodedata.normalize("NFKD", folder.resolve().name).encode("ascii", "ignore").decode()  # Pólicy -> Policy
-    name = re.sub(r"[^a-z0-9_]+", "_", plain.lower()).strip("_") or "constitution"
+def constitution_name(given: str | None, source: str, fallback: str = "constitution") -> str:
+    """The constitution's name: `given` (--name) if it is one, else made from `source` (a
+    folder or file name): `My-Pólicy.v2` -> `my_policy_v2`. A name is the grammar's NAME:
+    lower-case ASCII letters, digits and underscores, not starting with a digit."""
+    if given is not None:
+        if not _NAME.fullmatch(given):
+            raise UsageError(f"--name '{given}' cannot name a constitution: use lower-case letters, digits and "
+                             "underscores, not starting with a digit (e.g. my_policy)")
+        return given
+    plain = unicodedata.normalize("NFKD", source).encode("ascii", "ignore").decode()  # Pólicy -> Policy
+    name = re.sub(r"[^a-z0-9_]+", "_", plain.lower()).strip("_") or fallback
     return name if _NAME.fullmatch(name) else f"c_{name}"
 
 
@@ -75,10 +81,7 @@ def files(name: str, source: tuple[str, str | None] | None = None) -> dict[str, 
 
 def init(folder: Path, name: str | None = None) -> list[str]:
     """Write a new project into `folder` (created if missing); never overwrites a file."""
-    name = name or project_name(folder)
-    if not _NAME.fullmatch(name):
-        raise UsageError(f"'{name}' cannot name a constitution: use lower-case letters, digits and underscores "
-                         "(e.g. my_policy)")
+    name = constitution_name(name, folder.resolve().name)
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder}: exists and is not a folder")
     planned = files(name)

@@ -277,6 +277,10 @@ def test_import_hf_round_trip(tmp_path):
     original = json.loads((FIXTURES / "hf.json").read_text())
     compiled = json.loads((tmp_path / "p" / "out" / "critique" / "hf.json").read_text())
     assert compiled["constitutions"] == original["constitutions"]
+    # a file name that is not a NAME (a digit first) still names the constitution
+    (tmp_path / "2026-hf.json").write_text((FIXTURES / "hf.json").read_text())
+    assert run_constc("import", "2026-hf.json", "--from", "hf", "-o", "q", cwd=tmp_path).returncode == 0
+    assert "constitution c_2026_hf {" in (tmp_path / "q/constitutions/constitution.const").read_text()
 
 
 def test_import_llamaguard_round_trip(tmp_path):

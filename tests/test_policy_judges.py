@@ -390,5 +390,40 @@ def test_a_bad_validation_csv_is_a_located_error(tmp_path, csv, says):
     pack = make_pack(tmp_path / "pack")
     (pack / "spam/validation.csv").write_text(csv)
     r = run_constc("import", str(pack), "--from", "policy-pack", "-o", "proj", cwd=tmp_path)
-    assert r.returncode == 1 and "spam validation CSV" in r.stderr and says in r.stderr, r.stderr
+    assert r.returncode == 1 and "spam/validation.csv: line" in r.stderr and says in r.stderr, r.stderr
     assert "Traceback" not in r.stderr and not (tmp_path / "proj").exists()  # nothing half-written
+
+
+def test_the_published_pack_layout_and_every_csv_are_imported(tmp_path):
+    """OpenAI's packs keep policies in example_policies/<policy>/policy.md and validation
+    sets in datasets/. Every CSV of a policy is read (none is dropped), names that are not
+    NAMEs are made into ones, and a line break in a folder name writes no .const line."""
+    pack = tmp_path / "2026-pack"
+    shelf = pack / "example_policies"
+    for folder in ("2-bullying", "Spam", "spam", "evil\nprinciple X"):
+        (shelf / folder).mkdir(parents=True)
+        (shelf / folder / "policy.md").write_text(f"# {folder.splitlines()[0]}\n\nAds violate.\n")
+    (pack / "datasets/2-bullying").mkdir(parents=True)
+    (pack / "datasets/2-bullying/train.csv").write_text("content,label\nyou are useless,1\n")
+    (pack / "datasets/2-bullying/test.csv").write_text("content,label\nnice goal,0\nloser,1\n")
+    (pack / "datasets/Spam.csv").write_text("content,label\nBUY NOW,1\n")
+    (shelf / "Spam/more.csv").write_text("text,violation\nhello,false\n")
+    (shelf / "spam/v.csv").write_text("text,violation\nspam spam,true\n")
+    (shelf / "evil\nprinciple X/v.csv").write_text("text,violation\nok,false\n")
+    r = run_constc("import", str(pack), "--from", "policy-pack", "-o", "proj", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "4 policy(ies)" in r.stderr and "7 validation case(s)" in r.stderr, r.stderr
+    proj = tmp_path / "proj"
+    source = (proj / "constitutions/constitution.const").read_text()
+    assert "constitution c_2026_pack {" in source and "\nprinciple X" not in source
+    bullying = [json.loads(x) for x in (proj / "evalcases/p1_2_bullying.jsonl").read_text().splitlines()]
+    assert [(c["id"], c["prompt"]) for c in bullying] == [
+        ("p1_2_bullying-0001", "nice goal"), ("p1_2_bullying-0002", "loser"), ("p1_2_bullying-0003", "you are useless")]
+    spam = [json.loads(x)["prompt"] for x in (proj / "evalcases/spam.jsonl").read_text().splitlines()]
+    assert spam == ["hello", "BUY NOW"]  # its own folder's CSVs, then datasets/
+    r = run_constc("check", cwd=proj)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert run_constc("compile", "-t", "safeguard", "-o", "out", cwd=proj).returncode == 0
+    assert len(list((proj / "out/safeguard").glob("*.policy.md"))) == 4  # the two spam policies stay apart
+    r = run_constc("import", str(pack), "--from", "policy-pack", "-o", "p2", "--name", "Pack", cwd=tmp_path)
+    assert r.returncode == 2 and "--name 'Pack' cannot name a constitution" in r.stderr and not (tmp_path / "p2").exists()

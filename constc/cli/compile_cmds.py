@@ -9,6 +9,7 @@ from pathlib import Path
 
 from constc.cli import EXIT_CLEAN, EXIT_FINDINGS, UsageError
 from constc.cli.check_cmds import add_format, report
+from constc.scaffold import constitution_name, init
 
 
 def checked_context(path: str, fmt: str):
@@ -56,8 +57,6 @@ IMPORT_LIMIT = 16 * 1024 * 1024
 
 
 def run_init(args) -> int:
-    from constc.scaffold import init
-
     folder = Path(args.dir)
     written = init(folder, args.name)
     for rel in written:
@@ -97,9 +96,11 @@ def _read_text(root: Path, rel: str) -> str | None:
 
 
 def import_pack(args, folder: Path) -> int:
-    """A policy pack: FOLDER/<policy>/policy.md each, with its validation CSV beside it
-    (FOLDER/<policy>/*.csv) or in FOLDER/datasets/<policy>.csv. One principle per policy,
-    one eval case file per CSV."""
+    """A policy pack: one sub-folder per policy holding its policy.md, directly in FOLDER
+    or in FOLDER/example_policies/ (the layout OpenAI's published packs use). A policy's
+    validation sets are every CSV in its own folder, FOLDER/datasets/<policy>.csv and every
+    CSV in FOLDER/datasets/<policy>/. One principle per policy, one eval case file per
+    policy with the cases of all its CSVs."""
     from constc.cache import write_atomic
     from constc.fmt import format_text
     from constc.importers import ImportFormatError, from_policy_pack
@@ -107,19 +108,26 @@ def import_pack(args, folder: Path) -> int:
     if not folder.is_dir():
         raise UsageError(f"{folder}: --from policy-pack imports a folder with one sub-folder per policy")
     root = folder.absolute()
-    policies: dict[str, tuple[str, str | None]] = {}
-    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
-        policy = _read_text(root, f"{sub.name}/policy.md")
+    shelf = "example_policies/" if (root / "example_policies").is_dir() else ""
+
+    def csvs(rel: str) -> list[str]:
+        where = root / rel
+        if not where.is_dir() or where.is_symlink():
+            return []
+        return [f"{rel}/{p.name}" for p in sorted(where.iterdir()) if p.suffix.lower() == ".csv"]
+
+    policies: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    for sub in sorted(p for p in (root / shelf).iterdir() if p.is_dir() and not p.is_symlink()):
+        policy = _read_text(root, f"{shelf}{sub.name}/policy.md")
         if policy is None:
             continue
-        tables = sorted(p.name for p in sub.iterdir() if p.suffix.lower() == ".csv")
-        table = _read_text(root, f"{sub.name}/{tables[0]}") if tables else _read_text(root, f"datasets/{sub.name}.csv")
-        policies[sub.name] = (policy, table)
+        tables = [*csvs(f"{shelf}{sub.name}"), f"datasets/{sub.name}.csv", *csvs(f"datasets/{sub.name}")]
+        policies[sub.name] = (policy, [(rel, text) for rel in tables if (text := _read_text(root, rel)) is not None])
     if not policies:
-        raise UsageError(f"{folder}: no <policy>/policy.md in it")
+        raise UsageError(f"{folder}: no <policy>/policy.md in it (nor in example_policies/)")
     if not re.fullmatch(r"[A-Z]{2,8}", args.prefix):
         raise UsageError(f"--prefix '{args.prefix}': use 2 to 8 capital letters")
-    name = args.name or re.sub(r"[^a-z0-9_]", "_", folder.absolute().name.lower()).strip("_") or "imported"
+    name = constitution_name(args.name, folder.absolute().name, "imported")
     try:
         principles, files = from_policy_pack(policies, args.prefix)
     except ImportFormatError as err:
@@ -177,9 +185,7 @@ def run_import(args) -> int:
         raise UsageError(str(err)) from None
     except (OSError, UnicodeDecodeError) as err:
         raise UsageError(f"{src}: cannot read: {err}") from None
-    name = args.name or re.sub(r"[^a-z0-9_]", "_", src.stem.lower()).strip("_") or "imported"
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise UsageError(f"--name '{name}': use lower-case letters, digits and _")
+    name = constitution_name(args.name, src.stem, "imported")
     if not re.fullmatch(r"[A-Z]{2,8}", args.prefix):
         raise UsageError(f"--prefix '{args.prefix}': use 2 to 8 capital letters")
     try:
