@@ -157,15 +157,24 @@ def pack_cases(text: str, pid: str, name: str, where: str, numbered: int = 0) ->
     import csv
     import io
 
-    rows = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(rows, [])]
+    reader = csv.reader(io.StringIO(text))
+
+    def rows():
+        try:
+            yield from reader
+        except csv.Error as err:  # a malformed file (a field over the csv module's limit, a NUL...)
+            raise ImportFormatError(f"{where}: line {reader.line_num}: {err}") from None
+
+    lines = rows()
+    header = [h.strip().lower() for h in next(lines, [])]
     column = next((header.index(c) for c in PACK_TEXT_COLUMNS if c in header), None)
     label = next((header.index(c) for c in PACK_LABEL_COLUMNS if c in header), None)
     if column is None or label is None:
         raise ImportFormatError(f"{where}: line 1 must name a text column ({', '.join(PACK_TEXT_COLUMNS)}) and a "
                                 f"label column ({', '.join(PACK_LABEL_COLUMNS)}); found {', '.join(header) or 'none'}")
     out: list[dict] = []
-    for n, row in enumerate(rows, start=2):
+    for row in lines:
+        n = reader.line_num  # the record's last physical line: a quoted field may span several
         if not any(cell.strip() for cell in row):
             continue
         if len(row) <= max(column, label):

@@ -385,6 +385,8 @@ def test_a_policy_pack_imports_checks_and_compiles_back(tmp_path):
     ("content,label\nhello,maybe\n", "line 2: label 'maybe' is neither violating"),
     ("words,verdict\nhello,1\n", "line 1 must name a text column"),
     ("content,label\nhello\n", "line 2 has 1 field(s)"),
+    ('content,label\n"two\nlines",1\nhello,maybe\n', "line 4: label 'maybe'"),
+    ('content,label\nok,1\n"' + "x" * 200_000 + '",1\n', "line 3: field larger than field limit"),
 ])
 def test_a_bad_validation_csv_is_a_located_error(tmp_path, csv, says):
     pack = make_pack(tmp_path / "pack")
