@@ -87,6 +87,8 @@ def from_llamaguard(text: str, prefix: str) -> tuple[list[str], dict[str, str]]:
     blocks: list[tuple[str, str, list[str]]] = []
     for n, line in enumerate(text.splitlines(), start=1):
         m = _CATEGORY.match(line)
+        if m and not m.group(2).strip(" ."):
+            raise ImportFormatError(f"line {n}: category {m.group(1)} has no name")
         if m:
             blocks.append((m.group(1), m.group(2), []))
         elif line.strip() and not blocks:

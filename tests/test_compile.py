@@ -307,6 +307,7 @@ def test_import_llamaguard_round_trip(tmp_path):
     ("hf", "{not json", "not JSON"),
     ("llamaguard", "Violent crimes\n", "category line"),
     ("llamaguard", "S1: A.\nS1: B.\n", "twice"),
+    ("llamaguard", "S1: A.\nS2: .\n", "line 2: category S2 has no name"),
 ])
 def test_import_rejects_bad_input(fmt, content, message, tmp_path):
     src = tmp_path / "in.txt"
