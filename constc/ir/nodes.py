@@ -120,6 +120,12 @@ class Principle(PrincipleFields):
     # spans of the addenda merged in by `resolve`, for tracing a label back to its text
     addendum_spans: list[Span] = Field(default_factory=list)
 
+    @property
+    def top_category(self) -> str:
+        """The first part of the category (`harm` of `harm.weapons`): the one policy a
+        policy-reading judge is shown this rule in."""
+        return (self.category or "uncategorised").split(".")[0]
+
 
 class Scope(Node):
     kind: Literal["locale", "jurisdiction"]

@@ -102,7 +102,7 @@ def _policy_judge(comp, p, method: str) -> tuple[Build, Reduce]:
         return (lambda c: (Request(nemoguard.chat(comp, cats, c), nemoguard.options(c), f"nemoguard:{p.id}"),),
                 _violating_share)
     # safeguard: the policy of p's category, with p as given (the control principle replaces it)
-    category = safeguard.top_category(p)
+    category = p.top_category
     rules = [p if q.id == p.id else q for q in safeguard.policies(comp).get(category, [p])]
     policy = safeguard.policy_text(comp, category, rules)
     ids = {q.id for q in rules}

@@ -203,13 +203,11 @@ def regress(base: Side, head: Side, judge: Labeler | Callable[..., Labeler], sto
     if method in GENERATING and base_ok:
         # one policy per category holds every rule of it: an edit to one rule changes the prompt
         # of each, so all of them are labelled again (and may regress)
-        from constc.targets.safeguard import top_category
-
         everyone = [*head_ctx.constitution.principles, *result.base_ctx.constitution.principles]
         for pid, scopes in list(affected.items()):
-            cats = {top_category(p) for p in everyone if p.id == pid}
+            cats = {p.top_category for p in everyone if p.id == pid}
             for q in everyone:
-                if top_category(q) in cats:
+                if q.top_category in cats:
                     affected.setdefault(q.id, set()).update(scopes)
     by_scope: dict[Scope, set[str]] = {}
     for pid, scopes in affected.items():

@@ -29,15 +29,11 @@ _ENDS = ("<|return|>", "<|end|>", "<|call|>")
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.S)
 
 
-def top_category(p) -> str:
-    return (p.category or "uncategorised").split(".")[0]
-
-
 def policies(comp) -> dict[str, list]:
     """Top-level category -> its principles, most important first."""
     out: dict[str, list] = {}
     for p in comp.by_priority():
-        out.setdefault(top_category(p), []).append(p)
+        out.setdefault(p.top_category, []).append(p)
     return out
 
 
@@ -113,7 +109,7 @@ def build(comp) -> dict[str, str]:
     texts = {cat: policy_text(comp, cat, ps) for cat, ps in policies(comp).items()}
     for cat, text in texts.items():
         files[f"safeguard/{cat}.policy.md"] = text
-    by_id = {p.id: top_category(p) for p in comp.principles}
+    by_id = {p.id: p.top_category for p in comp.principles}
     for case in comp.cases:
         if case.responses is not None or case.needs_translation:
             continue

@@ -32,7 +32,7 @@ def check(ctx):
     sizes: dict[str, int] = {}
     first: dict[str, object] = {}
     for p in ctx.constitution.principles:
-        category = (p.category or "uncategorised").split(".")[0]
+        category = p.top_category
         text = [p.statement or ""] + [t for ex in p.examples for t in (ex.prompt, ex.response or "")]
         sizes[category] = sizes.get(category, 0) + sum(len(t) for t in text)
         first.setdefault(category, p)

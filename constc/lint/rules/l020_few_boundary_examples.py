@@ -9,12 +9,12 @@ def check(ctx):
     `compile -t safeguard` writes one policy per top-level category, and its Examples
     section is all a policy-reading judge sees of where the category's lines run: the
     first four examples of each rule, violating and complying. The gpt-oss-safeguard
-    user guide recommends examples near the decision boundary; a category
-    whose policy shows fewer than `[lint] policy_examples` (default 2) violating
-    examples, or fewer complying ones, leaves the judge to guess. L019 looks at one
-    principle; this rule at the policy the judge reads. A category with no examples at
-    all is left to L010, which names each principle that nothing tests. Add examples of
-    the thin side, close to the line.
+    user guide recommends examples near the decision boundary; a category whose policy
+    shows fewer than `[lint] policy_examples` (default 2) violating examples, or fewer
+    complying ones, leaves the judge to guess. L019 looks at one principle, this rule at
+    the policy the judge reads. A category with no examples at all is left to L010, which
+    names each principle that nothing tests. Add examples of the thin side, close to the
+    line.
 
     ```const bad
     constitution c { version "1.0.0" }
@@ -43,7 +43,7 @@ def check(ctx):
     shown: dict[str, dict[str, int]] = {}
     first: dict[str, object] = {}
     for p in ctx.constitution.principles:
-        category = (p.category or "uncategorised").split(".")[0]
+        category = p.top_category
         counts = shown.setdefault(category, {"violates": 0, "complies": 0})
         for ex in p.examples[:POLICY_EXAMPLES_PER_RULE]:
             counts[ex.label] += 1
