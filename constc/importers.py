@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 
+from constc.grammar import NAME, plain_name
+
 FORMATS = ("anthropic", "hf", "llamaguard", "policy-pack")
 
 
@@ -160,23 +162,18 @@ def pack_cases(text: str, pid: str, name: str, where: str, numbered: int = 0) ->
     import io
 
     reader = csv.reader(io.StringIO(text))
-
-    def rows():
-        try:
-            yield from reader
-        except csv.Error as err:  # a malformed file (a field over the csv module's limit, a NUL...)
-            raise ImportFormatError(f"{where}: line {reader.line_num}: {err}") from None
-
-    lines = rows()
-    header = [h.strip().lower() for h in next(lines, [])]
+    try:  # each record with its last physical line: a quoted field may span several
+        records = [(reader.line_num, row) for row in reader]
+    except csv.Error as err:  # a malformed file (a field over the csv module's limit, a NUL...)
+        raise ImportFormatError(f"{where}: line {reader.line_num}: {err}") from None
+    header = [h.strip().lower() for h in (records[0][1] if records else [])]
     column = next((header.index(c) for c in PACK_TEXT_COLUMNS if c in header), None)
     label = next((header.index(c) for c in PACK_LABEL_COLUMNS if c in header), None)
     if column is None or label is None:
         raise ImportFormatError(f"{where}: line 1 must name a text column ({', '.join(PACK_TEXT_COLUMNS)}) and a "
                                 f"label column ({', '.join(PACK_LABEL_COLUMNS)}); found {', '.join(header) or 'none'}")
     out: list[dict] = []
-    for row in lines:
-        n = reader.line_num  # the record's last physical line: a quoted field may span several
+    for n, row in records[1:]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) <= max(column, label):
@@ -204,8 +201,8 @@ def from_policy_pack(policies: dict[str, tuple[str, list[tuple[str, str]]]],
         title = heading.group(1) if heading else name.replace("-", " ").replace("_", " ")
         if not policy.strip():
             raise ImportFormatError(f"{name}/policy.md is empty")
-        slug = re.sub(r"[^a-z0-9_]", "_", name.lower()).strip("_")
-        if not re.match(r"[a-z_]", slug) or slug in used:  # a category is a NAME, and each policy its own
+        slug = plain_name(name)
+        if not NAME.fullmatch(slug) or slug in used:  # a category is a NAME, and each policy its own
             slug = f"p{i}_{slug}".rstrip("_")
         used.add(slug)
         out.append(_principle(pid, title, len(names) - i + 1, policy.strip(), category=slug,

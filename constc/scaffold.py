@@ -6,13 +6,12 @@ a pull-request workflow. The texts are written to be replaced."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from pathlib import Path
 
 from constc.errors import UsageError
+from constc.grammar import NAME, plain_name
 
 HOME = "https://github.com/constc/constc"  # where constc lives when the install does not say
-_NAME = re.compile(r"[a-z_][a-z0-9_]*")  # the grammar's NAME: lower case
 _SHA = re.compile(r"[0-9a-f]{40}")
 
 
@@ -54,13 +53,12 @@ def constitution_name(given: str | None, source: str, fallback: str = "constitut
     folder or file name): `My-Pólicy.v2` -> `my_policy_v2`. A name is the grammar's NAME:
     lower-case ASCII letters, digits and underscores, not starting with a digit."""
     if given is not None:
-        if not _NAME.fullmatch(given):
+        if not NAME.fullmatch(given):
             raise UsageError(f"--name '{given}' cannot name a constitution: use lower-case letters, digits and "
                              "underscores, not starting with a digit (e.g. my_policy)")
         return given
-    plain = unicodedata.normalize("NFKD", source).encode("ascii", "ignore").decode()  # Pólicy -> Policy
-    name = re.sub(r"[^a-z0-9_]+", "_", plain.lower()).strip("_") or fallback
-    return name if _NAME.fullmatch(name) else f"c_{name}"
+    name = plain_name(source) or fallback
+    return name if NAME.fullmatch(name) else f"c_{name}"
 
 
 def files(name: str, source: tuple[str, str | None] | None = None) -> dict[str, str]:

@@ -81,3 +81,13 @@ def test_spans_on_every_node():
     assert (p.span.line, p.span.end_line) == (1, 4)
     assert p.field_spans["category"].line == 2
     assert p.examples[0].span.line == 3
+
+
+def test_the_python_name_pattern_is_the_grammars():
+    """init and import make names with constc.grammar.NAME; it must be the lark terminal."""
+    import re
+
+    from constc.grammar import NAME
+    from constc.grammar.parser import GRAMMAR
+
+    assert re.search(r"^NAME: /(.*)/$", GRAMMAR.read_text(), re.M).group(1) == NAME.pattern
